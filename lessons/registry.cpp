@@ -1,0 +1,34 @@
+// registry.cpp - the lessons, in catalogue order (LESSONS.md).  One line per
+// lesson; the gallery, the URL routing, the CLI, the JS API and the
+// "every lesson" tests all iterate over this table.  To add a lesson, write
+// lessons/<id>.cpp with a make_<id>() factory and add one line here.
+#include "lessons/lesson.h"
+
+namespace pg {
+
+std::unique_ptr<Lesson> make_two_pass_softmax();
+
+const std::vector<LessonEntry>& lesson_registry() {
+  static const std::vector<LessonEntry> table = {
+      {make_two_pass_softmax},
+  };
+  return table;
+}
+
+const std::vector<LessonInfo>& lesson_infos() {
+  static const std::vector<LessonInfo> infos = [] {
+    std::vector<LessonInfo> out;
+    for (const LessonEntry& e : lesson_registry()) out.push_back(e.create()->info());
+    return out;
+  }();
+  return infos;
+}
+
+int find_lesson(const std::string& id) {
+  const auto& infos = lesson_infos();
+  for (size_t i = 0; i < infos.size(); ++i)
+    if (id == infos[i].id) return int(i);
+  return -1;
+}
+
+}  // namespace pg

@@ -1,0 +1,262 @@
+// session.cpp - see session.h.
+#include "lessons/session.h"
+
+#include <cmath>
+
+#include "lessons/text.h"
+
+namespace pg {
+
+Session::Session() { install(0); }
+
+void Session::install(int index) {
+  lesson_ = lesson_registry()[size_t(index)].create();
+  params_ = ParamList();
+  lesson_->declare(params_);
+  playing = false;
+  hidden_keys.clear();
+  reset(seed_);
+}
+
+bool Session::open(const std::string& id, std::string& message) {
+  message.clear();
+  const int index = find_lesson(id);
+  if (index < 0) {
+    message = "unknown lesson '" + printable(id) + "'; staying on " + info().id;
+    add_message(message);
+    return false;
+  }
+  install(index);
+  return true;
+}
+
+bool Session::set(const std::string& key, const std::string& text, std::string& message) {
+  const bool ok = params_.set_text(key, text, message);
+  if (!message.empty()) add_message(message);
+  if (ok) knob_changed(key);
+  return ok;
+}
+
+bool Session::set_number(const std::string& key, double value, std::string& message) {
+  const bool ok = params_.set_value(key, value, message);
+  if (!message.empty()) add_message(message);
+  if (ok) knob_changed(key);
+  return ok;
+}
+
+void Session::knob_changed(const std::string& key) {
+  const ParamSpec* spec = params_.find(key);
+  if (!spec) return;
+  if (spec->restarts) {
+    reset_pending_ = true;
+  } else {
+    lesson_->live_param_changed(*spec);
+  }
+}
+
+std::string Session::get(const std::string& key, bool& ok) const {
+  const ParamSpec* spec = params_.find(key);
+  ok = spec != nullptr;
+  if (key == "seed") {
+    ok = true;
+    return std::to_string(seed_);
+  }
+  return spec ? params_.text(*spec) : "";
+}
+
+bool Session::parse_seed(const std::string& text, uint64_t& seed, std::string& message) {
+  double v;
+  if (!parse_number(trim(text), v) || v < 0 || v != std::floor(v) || v > double(kMaxSeed)) {
+    message = "seed: '" + printable(text) + "' is not a whole number from 0 to 4294967295";
+    return false;
+  }
+  seed = uint64_t(v);
+  return true;
+}
+
+void Session::reset(uint64_t seed) {
+  seed_ = seed;
+  lesson_->reset(seed_);
+  steps_done_ = 0;
+  reset_pending_ = false;
+}
+
+void Session::refresh() {
+  if (reset_pending_) reset(seed_);
+}
+
+int Session::advance(int max_steps, double budget_ms) {
+  refresh();
+  if (max_steps <= 0 || lesson_->done()) return 0;
+  const int done = lesson_->step(max_steps, budget_ms);
+  steps_done_ += done;
+  return done;
+}
+
+bool Session::is_hidden(const std::string& key) const {
+  for (const std::string& k : hidden_keys)
+    if (k == key) return true;
+  return false;
+}
+
+std::string Session::state_string() const {
+  std::string s = info().id;
+  char sep = '?';
+  for (const ParamSpec& spec : params_.specs()) {
+    if (params_.is_default(spec)) continue;
+    s += sep + spec.key + "=" + percent_encode(params_.text(spec));
+    sep = '&';
+  }
+  s += sep + std::string("seed=") + std::to_string(seed_);
+  if (embed) s += "&embed=1";
+  if (light_theme) s += "&theme=light";
+  if (!hidden_keys.empty()) {
+    std::string joined;
+    for (const std::string& k : hidden_keys) joined += (joined.empty() ? "" : ",") + k;
+    s += "&hide=" + joined;
+  }
+  return s;
+}
+
+std::vector<std::string> Session::apply_state(const std::string& raw) {
+  std::vector<std::string> problems;
+  std::string state = raw;
+  if (state.size() > 4096) {
+    problems.push_back("the address is too long (" + std::to_string(state.size()) + " characters); ignoring it");
+    for (const auto& p : problems) add_message(p);
+    return problems;
+  }
+  if (!state.empty() && state[0] == '#') state.erase(0, 1);
+  if (!state.empty() && state[0] == '/') state.erase(0, 1);
+  std::string id = state, query;
+  const size_t q = state.find('?');
+  if (q != std::string::npos) {
+    id = state.substr(0, q);
+    query = state.substr(q + 1);
+  }
+  id = percent_decode(id);
+  // The lesson may also be given as lesson=<id> in the query.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!query.empty()) {
+    for (const std::string& part : split(query, '&')) {
+      if (part.empty()) continue;
+      const size_t eq = part.find('=');
+      const std::string key = percent_decode(part.substr(0, eq));
+      const std::string value = eq == std::string::npos ? "" : percent_decode(part.substr(eq + 1));
+      if (key == "lesson") {
+        id = value;
+        continue;
+      }
+      pairs.emplace_back(key, value);
+    }
+  }
+  std::string message;
+  if (!id.empty() && id != info().id) {
+    if (!open(id, message)) problems.push_back(message);
+  } else {
+    params_.reset_to_defaults();
+    hidden_keys.clear();
+  }
+  embed = false;
+  light_theme = false;
+  uint64_t seed = seed_;
+  for (const auto& [key, value] : pairs) {
+    if (key == "seed") {
+      if (!parse_seed(value, seed, message)) problems.push_back(message);
+    } else if (key == "embed") {
+      embed = value == "1" || value == "true";
+    } else if (key == "theme") {
+      light_theme = value == "light";
+    } else if (key == "hide") {
+      hidden_keys.clear();
+      for (const std::string& k : split(value, ',')) {
+        if (params_.find(k)) {
+          hidden_keys.push_back(k);
+        } else if (!k.empty()) {
+          problems.push_back("hide: unknown parameter '" + printable(k) + "'");
+        }
+      }
+    } else if (!params_.set_text(key, value, message)) {
+      problems.push_back(message);
+    } else if (!message.empty()) {
+      problems.push_back(message);
+    }
+  }
+  reset(seed);
+  for (const std::string& p : problems) add_message(p);
+  return problems;
+}
+
+std::string Session::params_json() const {
+  std::string s = "{";
+  bool first = true;
+  for (const ParamSpec& spec : params_.specs()) {
+    s += (first ? "" : ",") + json_string(spec.key) + ":";
+    first = false;
+    if (spec.type == ParamType::choice) {
+      s += json_string(params_.text(spec));
+    } else {
+      s += json_number(params_.value(spec));
+    }
+  }
+  return s + "}";
+}
+
+std::string Session::metrics_json() {
+  refresh();
+  MetricList list;
+  lesson_->metrics(list);
+  std::string s = "{";
+  bool first = true;
+  for (const Metric& m : list.items()) {
+    s += (first ? "" : ",") + json_string(m.key) + ":" + json_number(m.value);
+    first = false;
+  }
+  return s + "}";
+}
+
+std::string Session::run_json() {
+  const std::string metrics = metrics_json();
+  const std::string timing = timing_keys_json();
+  std::string s = "{\"id\":" + json_string(info().id) + ",\"seed\":" + std::to_string(seed_) +
+                  ",\"steps\":" + std::to_string(steps_done_) + ",\"params\":" + params_json() +
+                  ",\"metrics\":" + metrics + ",\"timing\":" + timing;
+  const std::string problem = lesson_->problem();
+  if (!problem.empty()) s += ",\"problem\":" + json_string(problem);
+  return s + "}";
+}
+
+std::string Session::timing_keys_json() {
+  refresh();
+  // Which metrics are wall-clock timings (they differ run to run; everything
+  // else is a pure function of the lesson, the knobs and the seed).
+  MetricList list;
+  lesson_->metrics(list);
+  std::string timing = "[";
+  for (const Metric& m : list.items())
+    if (m.timing) timing += (timing.size() > 1 ? "," : "") + json_string(m.key);
+  return timing + "]";
+}
+
+void Session::add_message(const std::string& m) {
+  status_ = m;
+  messages_.push_back(m);
+  if (messages_.size() > 8) messages_.erase(messages_.begin());
+}
+
+std::string lessons_json() {
+  std::string s = "[";
+  bool first = true;
+  for (const LessonInfo& li : lesson_infos()) {
+    s += first ? "" : ",";
+    first = false;
+    s += "{\"id\":" + json_string(li.id) + ",\"title\":" + json_string(li.title) +
+         ",\"authors\":" + json_string(li.authors) + ",\"section\":" + json_string(li.section) +
+         ",\"kind\":" + json_string(kind_name(li.kind)) + ",\"paper\":" + json_string(li.title) +
+         ",\"year\":" + std::to_string(li.year) + ",\"arxiv\":" + json_string(li.arxiv) +
+         ",\"code\":" + json_string(li.code_url) + ",\"summary\":" + json_string(li.summary) + "}";
+  }
+  return s + "]";
+}
+
+}  // namespace pg

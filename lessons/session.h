@@ -1,0 +1,90 @@
+// session.h - one open lesson with its knobs, seed and page options: the single
+// implementation behind the page's JS API and postMessage, the URL hash, the
+// CLI and the tests.  UI-free.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lessons/lesson.h"
+
+namespace pg {
+
+class Session {
+ public:
+  Session();  // opens the first registered lesson with seed 1
+
+  // Opens a registered lesson (defaults, current seed).  Unknown id: returns
+  // false with a message and keeps the current lesson.
+  bool open(const std::string& id, std::string& message);
+  Lesson& lesson() { return *lesson_; }
+  const Lesson& lesson() const { return *lesson_; }
+  const LessonInfo& info() const { return lesson_->info(); }
+  ParamList& params() { return params_; }
+  const ParamList& params() const { return params_; }
+
+  // Knobs.  A restarting knob resets the experiment (lazily, once per frame,
+  // so a slider drag does not reset sixty times a second).
+  bool set(const std::string& key, const std::string& text, std::string& message);
+  bool set_number(const std::string& key, double value, std::string& message);
+  // After a widget wrote the bound member directly (ImGui slider).
+  void knob_changed(const std::string& key);
+  std::string get(const std::string& key, bool& ok) const;
+
+  uint64_t seed() const { return seed_; }
+  static constexpr uint64_t kMaxSeed = 4294967295ull;
+  // Parse an untrusted seed ("7"); false with a message when malformed.
+  static bool parse_seed(const std::string& text, uint64_t& seed, std::string& message);
+  void reset(uint64_t seed);
+  void reset() { reset(seed_); }
+
+  // Runs any pending reset, then up to max_steps units within budget_ms.
+  int advance(int max_steps, double budget_ms);
+  // Runs pending resets (call before reading metrics or drawing).
+  void refresh();
+  int64_t steps_done() const { return steps_done_; }
+
+  // Play state for lessons that train (the page's play/pause).
+  bool playing = false;
+  // Page options, carried in the URL but not lesson knobs.
+  bool embed = false;
+  bool light_theme = false;
+  std::vector<std::string> hidden_keys;  // knobs hidden by hide=a,b
+  bool is_hidden(const std::string& key) const;
+
+  // "two-pass-softmax?n=4096&seed=7": the lesson id, every non-default knob
+  // and the seed (plus embed/hide/theme when set).  What the URL hash holds.
+  std::string state_string() const;
+  // Applies a state string from an untrusted source.  Unknown lesson: keeps
+  // the current one.  Returns one message per problem (empty: all applied).
+  std::vector<std::string> apply_state(const std::string& state);
+
+  // JSON for the API and the CLI.
+  std::string params_json() const;
+  std::string metrics_json();
+  std::string run_json();
+  std::string timing_keys_json();  // ["ns_per_elem_...", ...]  // {"id","seed","steps","params","metrics"}
+
+  // The last user-facing messages (bad input, clamping), newest last.
+  const std::vector<std::string>& messages() const { return messages_; }
+  void add_message(const std::string& m);
+  void clear_messages() { messages_.clear(); }
+  // The newest message, kept for the panel's status line until dismissed.
+  const std::string& status() const { return status_; }
+  void dismiss_status() { status_.clear(); }
+
+ private:
+  void install(int index);
+  std::unique_ptr<Lesson> lesson_;
+  ParamList params_;
+  uint64_t seed_ = 1;
+  bool reset_pending_ = false;
+  int64_t steps_done_ = 0;
+  std::vector<std::string> messages_;
+  std::string status_;
+};
+
+std::string lessons_json();
+
+}  // namespace pg

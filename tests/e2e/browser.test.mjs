@@ -1,0 +1,245 @@
+// Browser end-to-end tests in headless Chromium: what a learner, a teacher
+// and a course page do, checked on the real page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import {
+  top, startServer, launchBrowser, watchErrors, openPlayground, frames, canvasInk, knobBox, dragSlider, deterministic,
+} from './helpers.mjs';
+
+let server, browser;
+const registry = JSON.parse(spawnSync(path.join(top, 'build/native/playground-cli'), ['list', '--json'],
+  { encoding: 'utf8' }).stdout);
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function newPage(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  return { page, errors, context };
+}
+
+test('the page loads without console errors and the gallery lists every registered lesson', async () => {
+  const { page, errors, context } = await newPage();
+  await openPlayground(page, server.url);
+  const ids = await page.$$eval('.lesson', (els) => els.map((e) => e.dataset.id));
+  assert.deepEqual(ids, registry.map((l) => l.id));
+  const sections = await page.$$eval('#lesson-list h2', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(sections, [...new Set(registry.map((l) => l.section))]);
+  // The filter box narrows the list, and says so when nothing matches.
+  await page.fill('#filter', 'zzzz-no-match');
+  assert.equal(await page.locator('.lesson').count(), 0);
+  assert.match(await page.textContent('#lesson-list'), /No lesson matches/);
+  await page.fill('#filter', registry[0].title.slice(0, 8));
+  assert.ok(await page.locator('.lesson').count() >= 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('every lesson draws a non-blank canvas', async () => {
+  const { page, errors, context } = await newPage();
+  await openPlayground(page, server.url);
+  for (const l of registry) {
+    await page.click(`.lesson[data-id="${l.id}"]`);
+    await frames(page, 10);
+    assert.match(page.url(), new RegExp('#' + l.id + '\\?'));
+    const ink = await canvasInk(page, l.id);
+    assert.ok(ink.inkFraction > 0.03 && ink.distinctColors > 30, `${l.id}: ${JSON.stringify(ink)}`);
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a mouse drag on a slider changes the URL hash and a metric', async () => {
+  const { page, errors, context } = await newPage();
+  await openPlayground(page, server.url, 'two-pass-softmax?seed=4');
+  await frames(page, 5);
+  const before = await page.evaluate(() => playground.metrics());
+  assert.equal(await page.evaluate(() => playground.get('n').value), '65536');
+  await dragSlider(page, 'n', 0.6, 0.15);
+  const n = Number(await page.evaluate(() => playground.get('n').value));
+  assert.ok(n < 65536, 'n after the drag: ' + n);
+  assert.match(page.url(), new RegExp('n=' + n + '(&|$)'));
+  const after = await page.evaluate(() => playground.metrics());
+  assert.notEqual(after.metrics.sum_minus_one_two_pass, before.metrics.sum_minus_one_two_pass);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a pasted URL reproduces the state in a new tab', async () => {
+  const { page, errors, context } = await newPage();
+  await openPlayground(page, server.url, 'two-pass-softmax');
+  await page.evaluate(() => {
+    playground.set('n', 3000);
+    playground.set('range', 500);
+    playground.reset(42);
+  });
+  await frames(page, 3);
+  const url = page.url();
+  assert.match(url, /#two-pass-softmax\?n=3000&range=500&seed=42/);
+  const a = await page.evaluate(() => playground.metrics());
+  const tab = await context.newPage();
+  const tabErrors = watchErrors(tab);
+  await tab.goto(url);
+  await tab.waitForFunction(() => window.playground && window.playground.lessons().length > 0);
+  await frames(tab, 3);
+  assert.equal(await tab.evaluate(() => playground.state()), await page.evaluate(() => playground.state()));
+  const b = await tab.evaluate(() => playground.metrics());
+  assert.deepEqual(deterministic(b), deterministic(a));
+  assert.deepEqual([...errors, ...tabErrors], []);
+  await context.close();
+});
+
+test('the embed example: two lessons in iframes, one driven by postMessage', async () => {
+  const { page, errors, context } = await newPage({ viewport: { width: 1100, height: 1400 } });
+  await page.goto(server.url + 'embed-example.html');
+  const frameA = page.frameLocator('#lesson-a');
+  const frames2 = () => page.frames().filter((f) => f !== page.mainFrame());
+  await page.waitForFunction(() => [...document.querySelectorAll('iframe')].every((f) =>
+    f.contentWindow.playground && f.contentWindow.playground.lessons().length > 0), null, { timeout: 30000 });
+  const [a, b] = frames2();
+  // Embed mode: no header or gallery, the lesson's settings from the URL, hidden knob not drawn.
+  assert.equal(await a.evaluate(() => document.body.classList.contains('embed')), true);
+  assert.equal(await a.evaluate(() => getComputedStyle(document.getElementById('gallery')).display), 'none');
+  assert.match(await a.evaluate(() => playground.state()), /^two-pass-softmax\?n=1024&range=200&seed=7&embed=1&hide=simd$/);
+  await a.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.equal(await a.evaluate(() => JSON.parse(Module.ccall('pg_knob_rect', 'string', ['string'], ['simd'])).ok), false);
+  assert.equal(await a.evaluate(() => JSON.parse(Module.ccall('pg_knob_rect', 'string', ['string'], ['n'])).ok), true);
+  assert.ok(await frameA.locator('#canvas').isVisible());
+  // postMessage round trip: set a knob, read the reply's metrics.
+  const reply = await page.evaluate(() => embedExample.send('set', ['n', 4096]));
+  assert.equal(reply.ok, true);
+  assert.equal(reply.result.value, '4096');
+  assert.equal(typeof reply.metrics.max_rel_err_two_pass, 'number');
+  assert.match(await b.evaluate(() => playground.state()), /n=4096/);
+  const metrics = await page.evaluate(() => embedExample.send('metrics'));
+  assert.equal(metrics.ok, true);
+  // A bad value comes back as an error, and nothing is injected anywhere.
+  const bad = await page.evaluate(() => embedExample.send('set', ['n', '<img src=x onerror="window.pwned=1">']));
+  assert.equal(bad.ok, false);
+  assert.match(bad.error, /not a number/);
+  const unknown = await page.evaluate(() => embedExample.send('explode', []));
+  assert.equal(unknown.ok, false);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('img').length + (window.pwned || 0)), 0);
+  assert.equal(await b.evaluate(() => document.querySelectorAll('img').length + (window.pwned || 0)), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('bad input anywhere gives a message and a working page, never a crash or injected markup', async () => {
+  const { page, errors, context } = await newPage();
+  await openPlayground(page, server.url, 'two-pass-softmax');
+  const replies = await page.evaluate(() => [
+    playground.set('n', NaN),
+    playground.set('n', 'abc'),
+    playground.set('n', '<img src=x onerror="window.pwned=1">'),
+    playground.set('n', 'x'.repeat(100000)),
+    playground.set('n', { toString() { return '5'; } }),
+    playground.set({}, 1),
+    playground.set('no_such_knob', 1),
+    playground.get('no_such_knob'),
+    playground.open('no-such-lesson'),
+    playground.open('<script>window.pwned=1</script>'),
+    playground.open(42),
+    playground.reset(-1),
+    playground.reset('1e400'),
+    playground.step(-5),
+    playground.step('many'),
+    playground.step(1e12),
+  ]);
+  for (const r of replies) {
+    assert.equal(r.ok, false, JSON.stringify(r));
+    assert.equal(typeof r.error, 'string');
+  }
+  // Huge but finite values are clamped, with a message.
+  const clamped = await page.evaluate(() => playground.set('n', 1e308));
+  assert.equal(clamped.ok, true);
+  assert.equal(clamped.value, '4194304');
+  await page.evaluate(() => playground.set('n', 2048));
+  // Garbage through postMessage is ignored or answered, never thrown.
+  await page.evaluate(() => {
+    window.postMessage('hello', '*');
+    window.postMessage(null, '*');
+    window.postMessage({ type: 'playground', op: 'set', args: ['n', { evil: true }] }, '*');
+    window.postMessage({ type: 'playground', op: '__proto__' }, '*');
+  });
+  // A hostile hash.
+  await page.evaluate(() => { location.hash = '#<script>window.pwned=1</script>?n=1e999&seed=-1&hide=<b>x</b>'; });
+  await frames(page, 5);
+  await page.waitForSelector('.toast');
+  const toastText = await page.$$eval('.toast', (els) => els.map((e) => e.textContent).join('\n'));
+  assert.match(toastText, /unknown lesson|not a number|not one of|seed/);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('#toasts *:not(.toast)').length), 0);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('img, #toasts script').length + (window.pwned || 0)), 0);
+  // Still alive: the API answers and the canvas draws.
+  assert.equal((await page.evaluate(() => playground.metrics())).ok, true);
+  const ink = await canvasInk(page);
+  assert.ok(ink.inkFraction > 0.03);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('keyboard: space plays and pauses, r resets, arrows change lesson', async () => {
+  const { page, errors, context } = await newPage();
+  await openPlayground(page, server.url, registry[0].id);
+  await page.click('#canvas');
+  const playing0 = (await page.evaluate(() => playground.metrics())).playing;
+  await page.keyboard.press(' ');
+  assert.equal((await page.evaluate(() => playground.metrics())).playing, !playing0);
+  await page.keyboard.press(' ');
+  await page.keyboard.press('ArrowRight');
+  await frames(page, 2);
+  const expected = registry[1 % registry.length].id;
+  assert.match(await page.evaluate(() => playground.state()), new RegExp('^' + expected + '\\?'));
+  await page.keyboard.press('ArrowLeft');
+  await frames(page, 2);
+  assert.match(await page.evaluate(() => playground.state()), new RegExp('^' + registry[0].id + '\\?'));
+  await page.keyboard.press('r');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('HiDPI: the canvas backing store follows devicePixelRatio 2 and follows window resizes', async () => {
+  const { page, errors, context } = await newPage({ deviceScaleFactor: 2 });
+  await openPlayground(page, server.url, 'two-pass-softmax?n=4096');
+  await frames(page, 5);
+  const size = await page.evaluate(() => {
+    const c = document.getElementById('canvas');
+    return { w: c.width, h: c.height, cw: c.clientWidth, ch: c.clientHeight };
+  });
+  assert.ok(Math.abs(size.w - 2 * size.cw) <= 2 && Math.abs(size.h - 2 * size.ch) <= 2, JSON.stringify(size));
+  await canvasInk(page, 'hidpi-two-pass-softmax');
+  // Sliders still respond at this scale.
+  await dragSlider(page, 'n', 0.5, 0.9);
+  assert.notEqual(await page.evaluate(() => playground.get('n').value), '4096');
+  await page.setViewportSize({ width: 900, height: 600 });
+  await frames(page, 5);
+  const resized = await page.evaluate(() => {
+    const c = document.getElementById('canvas');
+    return { w: c.width, cw: c.clientWidth };
+  });
+  assert.ok(Math.abs(resized.w - 2 * resized.cw) <= 2, JSON.stringify(resized));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('light theme switches both the page and the panel', async () => {
+  const { page, errors, context } = await newPage();
+  await openPlayground(page, server.url, 'two-pass-softmax');
+  await page.click('#theme-toggle');
+  await frames(page, 4);
+  assert.equal(await page.evaluate(() => document.body.classList.contains('light')), true);
+  assert.match(page.url(), /theme=light/);
+  await canvasInk(page, 'light-two-pass-softmax');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

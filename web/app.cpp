@@ -1,0 +1,324 @@
+// app.cpp - the playground's main loop, native (GLFW window) and web
+// (emscripten_set_main_loop on the page's canvas).
+//
+// Each frame: match the canvas to its CSS size times devicePixelRatio (crisp
+// text on HiDPI screens), advance the open lesson within a time budget (the
+// page stays at 60 fps while a trainer runs), draw its panel, and tell the
+// page when the URL state changed.  On the web the lesson gallery, the URL
+// hash and the JS API live in web/shell.js; natively a lesson list is drawn here.
+#include <GLFW/glfw3.h>
+
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "imgui.h"
+#include "imgui_impl_glfw.h"
+#include "imgui_impl_opengl3.h"
+#include "lessons/text.h"
+#include "web/api.h"
+#include "web/gl_images.h"
+#include "web/plots.h"
+#include "web/ui.h"
+
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/emscripten.h>
+#include <emscripten/html5.h>
+#endif
+
+namespace pg {
+namespace {
+
+constexpr float kBaseFontPx = 15.0f;
+constexpr double kStepBudgetMs = 7.0;  // per frame, for lesson work
+
+struct App {
+  GLFWwindow* window = nullptr;
+  float ui_scale = 0;        // devicePixelRatio (web) or the monitor's content scale
+  bool light_theme = false;
+  bool applied_light = true;  // forces the first apply
+  double last_frame_time = 0, frame_ms = 16.7, work_ms = 0;
+  std::string last_state;
+  std::string font_path;
+  ImGuiTextFilter lesson_filter;  // native lesson list
+};
+App g_app;
+
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Latin, Greek, and the math symbols the lessons' equations use.
+const ImWchar* glyph_ranges() {
+  static const ImWchar ranges[] = {
+      0x0020, 0x00FF,  // Basic Latin + Latin-1
+      0x0370, 0x03FF,  // Greek
+      0x2000, 0x206F,  // punctuation: dashes, quotes, ellipsis
+      0x2070, 0x209F,  // super- and subscripts
+      0x2100, 0x214F,  // letterlike symbols
+      0x2190, 0x21FF,  // arrows
+      0x2200, 0x22FF,  // mathematical operators
+      0x2300, 0x23FF,  // misc technical (floor, ceil)
+      0x25A0, 0x25FF,  // geometric shapes (play/pause glyphs)
+      0,
+  };
+  return ranges;
+}
+
+void load_fonts(float scale) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
+  ImFontConfig config;
+  config.OversampleH = 2;
+  config.OversampleV = 1;
+  ImFont* font = nullptr;
+  if (!g_app.font_path.empty())
+    font = io.Fonts->AddFontFromFileTTF(g_app.font_path.c_str(), std::round(kBaseFontPx * scale), &config, glyph_ranges());
+  if (!font) {
+    // ASCII-only fallback: the page still works, Greek letters show as '?'.
+    ImFontConfig fallback;
+    fallback.SizePixels = std::round(13.0f * scale);
+    io.Fonts->AddFontDefault(&fallback);
+  }
+}
+
+void apply_style(float scale, bool light) {
+  ImGuiStyle& style = ImGui::GetStyle();
+  style = ImGuiStyle();
+  if (light) {
+    ImGui::StyleColorsLight(&style);
+    style.Colors[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.96f, 1.0f);
+  } else {
+    ImGui::StyleColorsDark(&style);
+    style.Colors[ImGuiCol_WindowBg] = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
+  }
+  style.WindowRounding = 0;
+  style.FrameRounding = 4;
+  style.GrabRounding = 4;
+  style.FramePadding = ImVec2(8, 4);
+  style.ItemSpacing = ImVec2(10, 7);
+  style.WindowPadding = ImVec2(16, 12);
+  style.ScrollbarSize = 16;
+  style.ScaleAllSizes(scale);
+}
+
+// Sets ui_scale from the display and rebuilds fonts and style when it changed.
+void update_scale_and_theme() {
+  float scale = 1.0f;
+#if defined(__EMSCRIPTEN__)
+  double css_w = 0, css_h = 0;
+  emscripten_get_element_css_size("#canvas", &css_w, &css_h);
+  scale = float(emscripten_get_device_pixel_ratio());
+  if (!(scale > 0.25f && scale < 8.0f)) scale = 1.0f;
+  // The backing store follows the CSS box times devicePixelRatio.
+  const int want_w = int(std::lround(css_w * scale)), want_h = int(std::lround(css_h * scale));
+  int cur_w = 0, cur_h = 0;
+  glfwGetWindowSize(g_app.window, &cur_w, &cur_h);
+  if (want_w > 0 && want_h > 0 && (want_w != cur_w || want_h != cur_h)) glfwSetWindowSize(g_app.window, want_w, want_h);
+#else
+  float sx = 1, sy = 1;
+  glfwGetWindowContentScale(g_app.window, &sx, &sy);
+  scale = sx > 0.25f ? sx : 1.0f;
+#endif
+  const bool light = app_session().light_theme;
+  if (scale != g_app.ui_scale) {
+    g_app.ui_scale = scale;
+    load_fonts(scale);
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+    g_app.applied_light = !light;  // restyle below
+  }
+  if (light != g_app.applied_light) {
+    apply_style(scale, light);
+    g_app.applied_light = light;
+  }
+}
+
+void open_neighbour(int delta) {
+  const auto& infos = lesson_infos();
+  const int current = find_lesson(app_session().info().id);
+  const int n = int(infos.size());
+  std::string message;
+  app_session().open(infos[size_t(((current + delta) % n + n) % n)].id, message);
+}
+
+void draw_header(PanelContext& ctx) {
+  Session& s = ctx.session;
+  const LessonInfo& li = s.info();
+  ImGui::PushFont(ImGui::GetFont());
+  ImGui::SetWindowFontScale(1.3f);
+  ImGui::TextUnformatted(li.title);
+  ImGui::SetWindowFontScale(1.0f);
+  ImGui::PopFont();
+  ImGui::TextDisabled("%s, %d%s%s   ·   %s lesson", li.authors, li.year, *li.arxiv ? "   ·   arXiv:" : "", li.arxiv,
+                      kind_name(li.kind));
+  // Frame time, right-aligned on the title line.
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.1f ms/frame", g_app.frame_ms);
+  ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize(buf).x);
+  ImGui::TextDisabled("%s", buf);
+  if (!s.status().empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, s.light_theme ? ImVec4(0.6f, 0.3f, 0.0f, 1) : ImVec4(1.0f, 0.8f, 0.35f, 1));
+    ImGui::TextWrapped("%s", s.status().c_str());
+    ImGui::PopStyleColor();
+    ImGui::SameLine();
+    if (ImGui::SmallButton("dismiss")) s.dismiss_status();
+  }
+  const LessonKind kind = li.kind;
+  if (kind == LessonKind::trainer || kind == LessonKind::icl) ui::run_controls(ctx);
+  ui::problem_banner(ctx);
+  ImGui::Separator();
+}
+
+#if !defined(__EMSCRIPTEN__)
+// The desktop window has no HTML gallery: a filterable list on the left.
+void draw_native_lesson_list(float width) {
+  ImGui::BeginChild("##lessons", ImVec2(width, 0), true);
+  ImGui::TextUnformatted("Lessons");
+  g_app.lesson_filter.Draw("##filter", -1);
+  const char* section = "";
+  for (const LessonInfo& li : lesson_infos()) {
+    if (!g_app.lesson_filter.PassFilter(li.title) && !g_app.lesson_filter.PassFilter(li.id)) continue;
+    if (std::string(section) != li.section) {
+      section = li.section;
+      ImGui::Spacing();
+      ImGui::TextDisabled("%s", section);
+    }
+    if (ImGui::Selectable(li.title, std::string(li.id) == app_session().info().id)) {
+      std::string message;
+      app_session().open(li.id, message);
+    }
+  }
+  ImGui::EndChild();
+  ImGui::SameLine();
+}
+
+void handle_native_keys() {
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput) return;
+  if (ImGui::IsKeyPressed(GLFW_KEY_SPACE)) app_session().playing = !app_session().playing;
+  if (ImGui::IsKeyPressed(GLFW_KEY_R)) app_session().reset();
+  if (ImGui::IsKeyPressed(GLFW_KEY_LEFT)) open_neighbour(-1);
+  if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) open_neighbour(+1);
+}
+#endif
+
+void frame() {
+  const double t0 = now_ms();
+  if (g_app.last_frame_time > 0) g_app.frame_ms = 0.9 * g_app.frame_ms + 0.1 * (t0 - g_app.last_frame_time);
+  g_app.last_frame_time = t0;
+
+  glfwPollEvents();
+  update_scale_and_theme();
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+
+  Session& s = app_session();
+  // Kernel and analysis lessons measure on their own; trainers when playing.
+  const LessonKind kind = s.info().kind;
+  if (s.playing || kind == LessonKind::kernel || kind == LessonKind::analysis) s.advance(INT_MAX, kStepBudgetMs);
+  s.refresh();
+
+  const ImGuiIO& io = ImGui::GetIO();
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(io.DisplaySize);
+  ImGui::Begin("##main", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+#if !defined(__EMSCRIPTEN__)
+  handle_native_keys();
+  draw_native_lesson_list(ImGui::GetFontSize() * 17.0f);
+#endif
+  ImGui::BeginChild("##lesson");
+  PanelContext ctx{s, ImGui::GetFontSize()};
+  draw_header(ctx);
+  ImGui::BeginChild("##panel");
+  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 60.0f);  // readable line length
+  s.lesson().draw(ctx);
+  ImGui::PopTextWrapPos();
+  ImGui::Dummy(ImVec2(0, ImGui::GetFontSize() * 2));
+  ImGui::EndChild();
+  ImGui::EndChild();
+  ImGui::End();
+
+  ImGui::Render();
+  int fb_w = 0, fb_h = 0;
+  glfwGetFramebufferSize(g_app.window, &fb_w, &fb_h);
+  glViewport(0, 0, fb_w, fb_h);
+  const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  glClearColor(bg.x, bg.y, bg.z, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+#if !defined(__EMSCRIPTEN__)
+  glfwSwapBuffers(g_app.window);
+#endif
+  g_app.work_ms = now_ms() - t0;
+
+  // Tell the page about a new URL state (lesson, knobs, seed).
+  const std::string state = s.state_string();
+  if (state != g_app.last_state) {
+    g_app.last_state = state;
+#if defined(__EMSCRIPTEN__)
+    EM_ASM({ if (Module.onPlaygroundState) Module.onPlaygroundState(UTF8ToString($0)); }, state.c_str());
+#endif
+  }
+}
+
+}  // namespace
+}  // namespace pg
+
+int main(int argc, char** argv) {
+  using namespace pg;
+  if (!glfwInit()) {
+    std::fprintf(stderr, "playground: cannot initialise GLFW\n");
+    return 1;
+  }
+#if defined(__EMSCRIPTEN__)
+  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  const char* glsl_version = "#version 300 es";
+  g_app.font_path = "/font.ttf";
+  g_app.window = glfwCreateWindow(1280, 800, "Softmax Playground", nullptr, nullptr);
+#else
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  const char* glsl_version = "#version 330 core";
+  g_app.font_path = std::string(PG_FONT_PATH);
+  g_app.window = glfwCreateWindow(1400, 900, "Softmax Playground", nullptr, nullptr);
+#endif
+  if (!g_app.window) {
+    std::fprintf(stderr, "playground: cannot create a window with OpenGL 3\n");
+    return 1;
+  }
+  glfwMakeContextCurrent(g_app.window);
+  glfwSwapInterval(1);
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;  // no settings file: the URL is the state
+  ImGui_ImplGlfw_InitForOpenGL(g_app.window, true);
+  ImGui_ImplOpenGL3_Init(glsl_version);
+  plot::set_image_backend(create_gl_image_backend());
+
+#if defined(__EMSCRIPTEN__)
+  EM_ASM({ if (Module.onPlaygroundReady) Module.onPlaygroundReady(); });
+  emscripten_set_main_loop(frame, 0, true);
+#else
+  // Native: an optional state string, the same as the page's URL hash.
+  if (argc > 1) {
+    for (const std::string& m : app_session().apply_state(argv[1])) std::fprintf(stderr, "playground: %s\n", m.c_str());
+  }
+  while (!glfwWindowShouldClose(g_app.window)) frame();
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(g_app.window);
+  glfwTerminate();
+#endif
+  (void)argc, (void)argv;
+  return 0;
+}

@@ -1,0 +1,268 @@
+// shell.js - the page around the wasm app: the lesson gallery, the URL hash,
+// window.playground (the JS API), postMessage for course pages, keyboard
+// shortcuts and toasts.  All logic about lessons, knobs and validation is in
+// C++ (web/api.cpp); this file only moves strings between the page and it.
+// Text from the app or from a caller is only ever put in the page with
+// textContent, never as markup.
+(function () {
+  'use strict';
+  const canvas = document.getElementById('canvas');
+  const loading = document.getElementById('loading');
+  let ready = false;
+  let lessons = [];
+  let lastState = '';
+
+  function fail(message) {
+    loading.hidden = false;
+    loading.classList.add('failed');
+    loading.textContent = message;
+  }
+
+  // --------------------------------------------------------------- toasts
+  function toast(message) {
+    const box = document.getElementById('toasts');
+    const el = document.createElement('div');
+    el.className = 'toast';
+    el.textContent = String(message).slice(0, 300);
+    box.appendChild(el);
+    while (box.children.length > 4) box.removeChild(box.firstChild);
+    setTimeout(() => el.remove(), 6000);
+  }
+
+  // ------------------------------------------------------------ C++ calls
+  function call(name, types, args) {
+    const text = Module.ccall(name, 'string', types, args);
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      return text;  // pg_state returns a plain string
+    }
+  }
+  function notReady() {
+    return { ok: false, error: 'the playground is still loading' };
+  }
+
+  // Values from callers are untrusted: only numbers, strings and booleans are
+  // passed on (as text; C++ parses, range-checks and answers with a message).
+  function valueText(value) {
+    if (typeof value === 'number') return String(value);
+    if (typeof value === 'boolean') return value ? '1' : '0';
+    if (typeof value === 'string') return value.length > 1000 ? value.slice(0, 1000) : value;
+    return null;
+  }
+
+  const api = {
+    lessons() {
+      return ready ? lessons.map((l) => Object.assign({}, l)) : [];
+    },
+    open(id) {
+      if (!ready) return notReady();
+      if (typeof id !== 'string') return reject('open: the lesson id must be a string');
+      return call('pg_open', ['string'], [id]);
+    },
+    set(key, value) {
+      if (!ready) return notReady();
+      if (typeof key !== 'string') return reject('set: the parameter name must be a string');
+      const text = valueText(value);
+      if (text === null) return reject('set ' + key.slice(0, 40) + ': the value must be a number, string or boolean');
+      return call('pg_set', ['string', 'string'], [key, text]);
+    },
+    get(key) {
+      if (!ready) return notReady();
+      if (typeof key !== 'string') return reject('get: the parameter name must be a string');
+      return call('pg_get', ['string'], [key]);
+    },
+    metrics() {
+      return ready ? call('pg_metrics', [], []) : notReady();
+    },
+    step(n) {
+      if (!ready) return notReady();
+      if (n === undefined) n = 1;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 1000000)
+        return reject('step: n must be a whole number from 0 to 1000000');
+      return call('pg_step', ['number'], [n]);
+    },
+    reset(seed) {
+      if (!ready) return notReady();
+      if (seed === undefined || seed === null) return call('pg_reset', ['string'], ['']);
+      const text = valueText(seed);
+      if (text === null) return reject('reset: the seed must be a whole number');
+      return call('pg_reset', ['string'], [text]);
+    },
+    play(on) {
+      if (!ready) return notReady();
+      return call('pg_play', ['number'], [on === undefined ? -1 : on ? 1 : 0]);
+    },
+    state() {
+      return ready ? Module.ccall('pg_state', 'string', [], []) : '';
+    },
+  };
+  function reject(message) {
+    toast(message);
+    return { ok: false, error: message };
+  }
+  window.playground = api;
+
+  // ---------------------------------------------------------- postMessage
+  // A course page talks to an embedded lesson:
+  //   frame.contentWindow.postMessage({type: 'playground', id: 1, op: 'set', args: ['n', 4096]}, '*')
+  // and receives {type: 'playground-reply', id: 1, ok, result, metrics, error}.
+  const OPS = ['lessons', 'open', 'set', 'get', 'metrics', 'step', 'reset', 'play', 'state'];
+  window.addEventListener('message', (event) => {
+    const data = event.data;
+    if (!data || typeof data !== 'object' || data.type !== 'playground') return;
+    const id = typeof data.id === 'string' || typeof data.id === 'number' ? data.id : null;
+    const reply = { type: 'playground-reply', id: id };
+    const op = typeof data.op === 'string' ? data.op : '';
+    const args = Array.isArray(data.args) ? data.args.slice(0, 2) : [];
+    if (OPS.indexOf(op) < 0) {
+      reply.ok = false;
+      reply.error = 'unknown operation ' + JSON.stringify(op.slice(0, 40)) + '; use one of ' + OPS.join(', ');
+      toast(reply.error);
+    } else {
+      const result = api[op].apply(null, args);
+      reply.ok = !(result && typeof result === 'object' && result.ok === false);
+      reply.result = result;
+      if (result && result.error) reply.error = result.error;
+      const m = ready ? api.metrics() : null;
+      reply.metrics = m && m.metrics ? m.metrics : {};
+    }
+    if (event.source && typeof event.source.postMessage === 'function') {
+      event.source.postMessage(reply, event.origin && event.origin !== 'null' ? event.origin : '*');
+    }
+  });
+
+  // ------------------------------------------------------------- gallery
+  function renderGallery() {
+    const list = document.getElementById('lesson-list');
+    const filter = document.getElementById('filter').value.trim().toLowerCase();
+    list.textContent = '';
+    let section = null;
+    let shown = 0;
+    for (const l of lessons) {
+      const hay = (l.title + ' ' + l.id + ' ' + l.authors + ' ' + l.summary + ' ' + l.year).toLowerCase();
+      if (filter && hay.indexOf(filter) < 0) continue;
+      if (l.section !== section) {
+        section = l.section;
+        const h = document.createElement('h2');
+        h.textContent = section;
+        list.appendChild(h);
+      }
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'lesson';
+      b.dataset.id = l.id;
+      const t = document.createElement('span');
+      t.className = 'title';
+      t.textContent = l.title;
+      const m = document.createElement('span');
+      m.className = 'meta';
+      m.textContent = l.authors + ' · ' + l.year + ' · ' + l.kind;
+      const s = document.createElement('span');
+      s.className = 'summary';
+      s.textContent = l.summary;
+      b.append(t, m, s);
+      b.addEventListener('click', () => {
+        api.open(l.id);
+        canvas.focus();
+      });
+      list.appendChild(b);
+      shown++;
+    }
+    if (!shown) {
+      const p = document.createElement('p');
+      p.className = 'empty';
+      p.textContent = 'No lesson matches this filter.';
+      list.appendChild(p);
+    }
+    markActive();
+  }
+
+  function currentId() {
+    const s = lastState || '';
+    const q = s.indexOf('?');
+    return q < 0 ? s : s.slice(0, q);
+  }
+
+  function markActive() {
+    const id = currentId();
+    for (const b of document.querySelectorAll('.lesson')) b.classList.toggle('active', b.dataset.id === id);
+    const l = lessons.find((x) => x.id === id);
+    document.title = l ? l.title + ' · Softmax Playground' : 'Softmax Playground';
+  }
+
+  // ------------------------------------------------------------- URL state
+  // The hash holds "<lesson>?key=value&...&seed=S" (see Session::state_string);
+  // parameters in the query string (?embed=1&hide=n) are merged in.
+  function stateFromLocation() {
+    // Raw (still percent-encoded) text: C++ decodes each key and value.
+    let state = location.hash.slice(1);
+    const search = location.search.slice(1);
+    if (search) state += (state.indexOf('?') < 0 ? '?' : '&') + search;
+    return state;
+  }
+
+  function onState(state) {
+    lastState = state;
+    if (location.hash.slice(1) !== state) history.replaceState(null, '', location.pathname + location.search + '#' + state);
+    document.body.classList.toggle('embed', Module.ccall('pg_embed', 'number', [], []) === 1);
+    document.body.classList.toggle('light', /(^|[?&])theme=light(&|$)/.test(state));
+    document.getElementById('theme-toggle').textContent = document.body.classList.contains('light') ? 'Dark theme' : 'Light theme';
+    markActive();
+  }
+
+  window.addEventListener('hashchange', () => {
+    if (!ready || location.hash.slice(1) === lastState) return;
+    call('pg_apply_state', ['string'], [stateFromLocation()]);
+  });
+
+  // ------------------------------------------------------------- keyboard
+  document.addEventListener('keydown', (e) => {
+    if (!ready || e.ctrlKey || e.metaKey || e.altKey) return;
+    const tag = e.target && e.target.tagName;
+    if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
+    if (e.key === ' ') {
+      e.preventDefault();
+      api.play();
+    } else if (e.key === 'r' || e.key === 'R') {
+      api.reset();
+    } else if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+      const i = lessons.findIndex((l) => l.id === currentId());
+      const n = lessons.length;
+      api.open(lessons[(i + (e.key === 'ArrowLeft' ? -1 : 1) + n) % n].id);
+    }
+  });
+
+  // ------------------------------------------------------------- startup
+  window.Module = {
+    canvas: canvas,
+    print: (text) => console.log(text),
+    printErr: (text) => console.warn(text),
+    onAbort: (what) => fail('The playground could not start in this browser (' + String(what).slice(0, 200) +
+      '). It needs WebAssembly SIMD and WebGL 2: a current Chrome, Edge, Firefox or Safari.'),
+    onPlaygroundState: onState,
+    onPlaygroundReady: () => {
+      ready = true;
+      lessons = call('pg_lessons', [], []);
+      const state = stateFromLocation();
+      if (state) call('pg_apply_state', ['string'], [state]);
+      renderGallery();
+      loading.hidden = true;
+      // Messages from C++ (clamped or rejected input) become toasts.
+      setInterval(() => {
+        const messages = call('pg_take_messages', [], []);
+        if (Array.isArray(messages)) messages.forEach(toast);
+      }, 250);
+    },
+  };
+  if (typeof WebAssembly !== 'object') fail('This browser has no WebAssembly; the playground needs it.');
+  canvas.addEventListener('webglcontextlost', (e) => {
+    e.preventDefault();
+    fail('The graphics context was lost. Reload the page to continue.');
+  });
+  document.getElementById('filter').addEventListener('input', renderGallery);
+  document.getElementById('theme-toggle').addEventListener('click', () => {
+    if (!ready) return;
+    Module.ccall('pg_set_theme', null, ['number'], [document.body.classList.contains('light') ? 0 : 1]);
+  });
+})();

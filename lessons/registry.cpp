@@ -7,10 +7,12 @@
 namespace pg {
 
 std::unique_ptr<Lesson> make_two_pass_softmax();
+std::unique_ptr<Lesson> make_cnn_svm();
 
 const std::vector<LessonEntry>& lesson_registry() {
   static const std::vector<LessonEntry> table = {
       {make_two_pass_softmax},
+      {make_cnn_svm},
   };
   return table;
 }

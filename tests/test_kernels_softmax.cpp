@@ -283,6 +283,45 @@ TEST_CASE("softmax_rows and log_softmax_rows match their _ref twins and the refe
   CHECK(ly[3] == -kInf);
 }
 
+TEST_CASE("softmax_rows: long rows (blocked path) match the reference, special values included") {
+  // Rows of >= 8192 elements go through the per-block-max algorithm of
+  // softmax_rows.cpp; its extra rescale costs at most ~2 ulp more.
+  pg::Rng rng(108);
+  for (int n : {8192, 8195, 16385, 100000}) {
+    for (double range : {8.0, 1000.0}) {
+      std::vector<float> x = uniform(rng, size_t(n), -range, range), y(n);
+      std::vector<double> ref(n);
+      kern::softmax_reference(x.data(), ref.data(), n);
+      kern::softmax_rows(x.data(), y.data(), 1, n);
+      INFO("n=" << n << " range=" << range);
+      // x - max rounding costs up to |x - max| / 2 ulp (see softmax.h).
+      double worst = 0.0;
+      double mu = -HUGE_VAL;
+      for (float v : x) mu = std::fmax(mu, v);
+      for (int i = 0; i < n; ++i) {
+        const double err = std::fabs(y[i] - ref[i]);
+        const double allowed = (8.0 + std::fabs(x[i] - mu)) * ulp_of(ref[i]) + FLT_MIN;
+        worst = std::fmax(worst, err / allowed);
+      }
+      CHECK(worst <= 1.0);
+      CHECK(std::fabs(sum_of(y) - 1.0) <= double(n) * std::ldexp(1.0, -24));
+    }
+    // Special values in a late block: the row falls back to the rules of softmax.h.
+    std::vector<float> x(n, 0.0f), y(n);
+    x[n - 1] = kInf;
+    kern::softmax_rows(x.data(), y.data(), 1, n);
+    CHECK(y[n - 1] == 1.0f);
+    CHECK(y[0] == 0.0f);
+    x[n - 1] = -kInf;
+    kern::softmax_rows(x.data(), y.data(), 1, n);
+    CHECK(y[n - 1] == 0.0f);
+    CHECK(y[0] == doctest::Approx(1.0 / (n - 1)).epsilon(1e-5));
+    x[n / 2] = std::numeric_limits<float>::quiet_NaN();
+    kern::softmax_rows(x.data(), y.data(), 1, n);
+    CHECK(std::isnan(y[0]));
+  }
+}
+
 namespace {
 // Mean cross-entropy in double: the ground truth for the fused kernel.
 double xent_double(const std::vector<double>& z, const std::vector<int>& labels, int rows, int n) {

@@ -530,7 +530,24 @@ void scatter(const char* id, ImVec2 size, const float* xy, const int* classes, i
   draw_ticks(dl, mx, true, f.min, f.max);
   draw_ticks(dl, my, false, f.min, f.max);
   dl->PushClipRect(f.min, f.max, true);
+  const ImVec2 origin(mx.to_px(0.0), my.to_px(0.0));
+  if (style.unit_circle)
+    dl->AddCircle(origin, float(mx.to_px(1.0) - mx.to_px(0.0)), ink(0.3f), 96, 1.0f);
   draw_points(dl, mx, my, xy, classes, n, style.radius * ImGui::GetFontSize() / 15.0f);
+  for (int i = 0; style.arrows && i < style.num_arrows; ++i) {
+    const ImVec2 tip(mx.to_px(style.arrows[2 * i]), my.to_px(style.arrows[2 * i + 1]));
+    const float dx = tip.x - origin.x, dy = tip.y - origin.y, len = std::sqrt(dx * dx + dy * dy);
+    const float thick = 2.5f * ImGui::GetFontSize() / 15.0f;
+    dl->AddLine(origin, tip, ink(0.9f), thick + 2.0f);
+    dl->AddLine(origin, tip, palette(i), thick);
+    if (len > 1.0f) {  // arrow head
+      const float ux = dx / len, uy = dy / len, h = ImGui::GetFontSize() * 0.6f;
+      const ImVec2 a(tip.x - ux * h - uy * h * 0.5f, tip.y - uy * h + ux * h * 0.5f);
+      const ImVec2 b(tip.x - ux * h + uy * h * 0.5f, tip.y - uy * h - ux * h * 0.5f);
+      dl->AddTriangleFilled(tip, a, b, palette(i));
+      dl->AddTriangle(tip, a, b, ink(0.9f));
+    }
+  }
   dl->PopClipRect();
   dl->AddRect(f.min, f.max, ink(0.35f));
   point_tooltip(f, mx, my, xy, classes, n);
@@ -557,13 +574,25 @@ void decision_regions(const char* id, ImVec2 size, const int* grid_class, const 
   if (tex) {
     dl->AddImage(tex, f.min, f.max);
   } else {
+    // Runs of equal color in a row become one rectangle.
     const float cw = (f.max.x - f.min.x) / grid, ch = (f.max.y - f.min.y) / grid;
-    for (int r = 0; r < grid; ++r)
-      for (int c = 0; c < grid; ++c) {
-        const float conf = grid_confidence ? grid_confidence[r * grid + c] : 1.0f;
-        dl->AddRectFilled(ImVec2(f.min.x + c * cw, f.min.y + r * ch), ImVec2(f.min.x + (c + 1) * cw, f.min.y + (r + 1) * ch),
-                          palette(grid_class[r * grid + c], 0.15f + 0.45f * conf));
+    for (int r = 0; r < grid; ++r) {
+      int start = 0;
+      ImU32 run_color = 0;
+      for (int c = 0; c <= grid; ++c) {
+        ImU32 col = 0;
+        if (c < grid) {
+          const float conf = grid_confidence ? grid_confidence[r * grid + c] : 1.0f;
+          col = palette(grid_class[r * grid + c], 0.15f + 0.45f * float(int(conf * 8.0f)) / 8.0f);
+        }
+        if (c == grid || (c > start && col != run_color)) {
+          dl->AddRectFilled(ImVec2(f.min.x + start * cw, f.min.y + r * ch), ImVec2(f.min.x + c * cw, f.min.y + (r + 1) * ch),
+                            run_color);
+          start = c;
+        }
+        run_color = col;
       }
+    }
   }
   draw_ticks(dl, mx, true, f.min, f.max);
   draw_ticks(dl, my, false, f.min, f.max);

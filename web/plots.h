@@ -93,6 +93,11 @@ struct ScatterStyle {
   float radius = 3.0f;
   double x_min = 0, x_max = 0, y_min = 0, y_max = 0;  // equal: fit
   bool equal_aspect = true;
+  // Optional directions drawn as arrows from the origin, arrow i in palette(i)
+  // (class weight vectors, class means): (num_arrows, 2).
+  const float* arrows = nullptr;
+  int num_arrows = 0;
+  bool unit_circle = false;  // a faint circle of radius 1 around the origin (embeddings on a sphere)
 };
 void scatter(const char* id, ImVec2 size, const float* xy /*(n, 2)*/, const int* classes, int n,
              const ScatterStyle& style = ScatterStyle());

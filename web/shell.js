@@ -233,6 +233,46 @@
     }
   });
 
+  // ------------------------------------------------------------ data packs
+  // A lesson that trains on real images asks for its pack when it opens
+  // (lessons/packs.cpp); it comes from this page's own origin, with progress.
+  async function fetchPack(name) {
+    const report = (fraction) => Module.ccall('pg_pack_progress', null, ['string', 'number'], [name, fraction]);
+    const deliver = (bytes, error) => {
+      let ptr = 0;
+      if (bytes && bytes.length) {
+        ptr = Module._malloc(bytes.length);
+        Module.HEAPU8.set(bytes, ptr);
+      }
+      Module.ccall('pg_pack_arrived', null, ['string', 'number', 'number', 'string'],
+        [name, ptr, bytes ? bytes.length : 0, error || '']);
+    };
+    try {
+      const response = await fetch('data/' + encodeURIComponent(name) + '.pack');
+      if (!response.ok) throw new Error('HTTP ' + response.status + ' (was the pack built? scripts/build makes it)');
+      const total = Number(response.headers.get('Content-Length')) || 0;
+      const reader = response.body.getReader();
+      const chunks = [];
+      let received = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        received += value.length;
+        if (total) report(Math.min(1, received / total));
+      }
+      const bytes = new Uint8Array(received);
+      let offset = 0;
+      for (const c of chunks) {
+        bytes.set(c, offset);
+        offset += c.length;
+      }
+      deliver(bytes, '');
+    } catch (e) {
+      deliver(null, 'could not load: ' + String(e && e.message ? e.message : e).slice(0, 200));
+    }
+  }
+
   // ------------------------------------------------------------- startup
   window.Module = {
     canvas: canvas,
@@ -241,6 +281,7 @@
     onAbort: (what) => fail('The playground could not start in this browser (' + String(what).slice(0, 200) +
       '). It needs WebAssembly SIMD and WebGL 2: a current Chrome, Edge, Firefox or Safari.'),
     onPlaygroundState: onState,
+    pgFetchPack: fetchPack,
     onPlaygroundReady: () => {
       ready = true;
       lessons = call('pg_lessons', [], []);

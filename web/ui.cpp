@@ -218,6 +218,25 @@ void run_controls(pg::PanelContext& ctx) {
                       finished ? " - finished" : "");
 }
 
+bool pack_status(const char* what, const pg::PackStatus& status) {
+  switch (status.state) {
+    case pg::PackState::ready:
+      return true;
+    case pg::PackState::loading: {
+      char overlay[64];
+      std::snprintf(overlay, sizeof overlay, "loading %s: %.0f%%", what, status.progress * 100.0);
+      ImGui::ProgressBar(status.progress, ImVec2(ImGui::GetFontSize() * 20, 0), overlay);
+      return false;
+    }
+    case pg::PackState::failed:
+      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1));
+      ImGui::TextWrapped("The %s data pack could not be used: %s", what, status.message.c_str());
+      ImGui::PopStyleColor();
+      return false;
+  }
+  return false;
+}
+
 void problem_banner(pg::PanelContext& ctx) {
   const std::string problem = ctx.session.lesson().problem();
   if (problem.empty()) return;

@@ -4,6 +4,7 @@
 #pragma once
 #include "imgui.h"
 #include "lessons/lesson.h"
+#include "lessons/packs.h"
 #include "lessons/session.h"
 
 namespace pg {
@@ -55,6 +56,9 @@ void metric(const char* label, const char* fmt, double value);
 
 // Play / pause / step / reset and the step counter, for lessons that train.
 void run_controls(pg::PanelContext& ctx);
+// "Loading the MNIST pack... 45%" with a progress bar, or the pack's error in
+// a red box.  Returns true when the pack is ready to use.
+bool pack_status(const char* what, const pg::PackStatus& status);
 // A red box with the lesson's problem (divergence, missing data), and a reset button.
 void problem_banner(pg::PanelContext& ctx);
 

@@ -13,11 +13,10 @@
 // Packing makes every micro-kernel read contiguous, whatever the transposes
 // and leading dimensions, and zero-pads partial panels so the micro-kernel
 // always computes a full MR x NR tile; partial tiles are then written back
-// element by element (the "scalar tail").  The micro-kernel keeps a 6 x 8
-// block of C in 12 four-lane accumulators and per k does 2 loads of B, 6
-// broadcasts of A and 12 multiply-adds (mul + add: WebAssembly SIMD has no
-// FMA, and SSE2 matches it).  12 accumulators + 2 B vectors + 1 broadcast fit
-// the 16 xmm registers V8 and GCC allocate from.
+// element by element (the "scalar tail").  The micro-kernel keeps a kMR x 8
+// block of C in 2 kMR four-lane accumulators and per k does 2 loads of B, kMR
+// broadcasts of A and 2 kMR multiply-adds (mul + add: WebAssembly SIMD has no
+// FMA, and SSE2 matches it), with kMR = 4 (see below).
 //
 // Pack buffers are thread_local and only grow, so steady-state calls do not
 // allocate.
@@ -47,10 +46,15 @@ void gemm_ref(bool trans_a, bool trans_b, int M, int N, int K, float alpha, cons
 
 namespace {
 
-constexpr int kMR = 6;    // rows of the register tile
+// Rows of the register tile.  V8 allocates wasm SIMD values to the 16 xmm
+// registers in program order, and a 6-row tile (12 accumulators + 2 B vectors
+// + 6 broadcasts) spills there (measured: ~10% slower than TF.js); 4 rows
+// (8 + 2 + 4 registers) do not, at nearly the same flops per instruction, and
+// natively (GCC, SSE2) 4 rows measured as fast as 6.
+constexpr int kMR = 4;
 constexpr int kNR = 8;    // columns of the register tile (2 vectors)
 constexpr int kKC = 256;  // depth of a packed block: a B panel (KC x NR, 8 KB) stays in L1
-constexpr int kMC = 120;  // rows of the packed A block (MC x KC, 120 KB: L2)
+constexpr int kMC = 120;  // rows of the packed A block (MC x KC, 120 KB: L2), a multiple of kMR
 constexpr int kNC = 1024; // columns of the packed B block (KC x NC, 1 MB: L2 / L3)
 
 struct PackBuffers {
@@ -118,41 +122,27 @@ void pack_b(bool trans_b, const float* B, int ldb, int pc, int jc, int kc, int n
 
 // C tile (mr x nr at C, ldc) = alpha * acc + beta * C, where acc = a_panel * b_panel
 // over kc.  beta == 0 does not read C.  a is (kc x kMR) packed, b is (kc x kNR).
+// Each accumulator lane sums its k terms in order, so the result does not
+// depend on kMR (or the backend): every build gives the same bits.
 void micro_kernel(int kc, const float* a, const float* b, float* C, int ldc, int mr, int nr,
                   float alpha, float beta) {
-  simd::f32x4 c00 = simd::zero(), c01 = simd::zero(), c10 = simd::zero(), c11 = simd::zero();
-  simd::f32x4 c20 = simd::zero(), c21 = simd::zero(), c30 = simd::zero(), c31 = simd::zero();
-  simd::f32x4 c40 = simd::zero(), c41 = simd::zero(), c50 = simd::zero(), c51 = simd::zero();
+  simd::f32x4 c0[kMR], c1[kMR];  // row r of the tile: columns 0-3 and 4-7
+  for (int r = 0; r < kMR; ++r) c0[r] = c1[r] = simd::zero();
   for (int k = 0; k < kc; ++k) {
     const simd::f32x4 b0 = simd::load(b), b1 = simd::load(b + 4);
-    simd::f32x4 ar = simd::set1(a[0]);
-    c00 = simd::madd(ar, b0, c00);
-    c01 = simd::madd(ar, b1, c01);
-    ar = simd::set1(a[1]);
-    c10 = simd::madd(ar, b0, c10);
-    c11 = simd::madd(ar, b1, c11);
-    ar = simd::set1(a[2]);
-    c20 = simd::madd(ar, b0, c20);
-    c21 = simd::madd(ar, b1, c21);
-    ar = simd::set1(a[3]);
-    c30 = simd::madd(ar, b0, c30);
-    c31 = simd::madd(ar, b1, c31);
-    ar = simd::set1(a[4]);
-    c40 = simd::madd(ar, b0, c40);
-    c41 = simd::madd(ar, b1, c41);
-    ar = simd::set1(a[5]);
-    c50 = simd::madd(ar, b0, c50);
-    c51 = simd::madd(ar, b1, c51);
+    for (int r = 0; r < kMR; ++r) {  // fully unrolled by the compiler
+      const simd::f32x4 ar = simd::set1(a[r]);
+      c0[r] = simd::madd(ar, b0, c0[r]);
+      c1[r] = simd::madd(ar, b1, c1[r]);
+    }
     a += kMR;
     b += kNR;
   }
-  const simd::f32x4 acc[kMR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
-                                   {c30, c31}, {c40, c41}, {c50, c51}};
   const simd::f32x4 va = simd::set1(alpha), vb = simd::set1(beta);
   if (mr == kMR && nr == kNR) {
     for (int r = 0; r < kMR; ++r) {
       float* cr = C + size_t(r) * ldc;
-      simd::f32x4 y0 = simd::mul(va, acc[r][0]), y1 = simd::mul(va, acc[r][1]);
+      simd::f32x4 y0 = simd::mul(va, c0[r]), y1 = simd::mul(va, c1[r]);
       if (beta != 0.0f) {
         y0 = simd::madd(vb, simd::load(cr), y0);
         y1 = simd::madd(vb, simd::load(cr + 4), y1);
@@ -165,8 +155,8 @@ void micro_kernel(int kc, const float* a, const float* b, float* C, int ldc, int
   // Partial tile at the right or bottom edge: write the valid part only.
   float tile[kMR][kNR];
   for (int r = 0; r < kMR; ++r) {
-    simd::store(tile[r], acc[r][0]);
-    simd::store(tile[r] + 4, acc[r][1]);
+    simd::store(tile[r], c0[r]);
+    simd::store(tile[r] + 4, c1[r]);
   }
   for (int r = 0; r < mr; ++r) {
     float* cr = C + size_t(r) * ldc;

@@ -21,9 +21,10 @@ using namespace softmax_detail;
 // ============================================================================
 void softmax_three_pass_reload(const float* x, float* y, size_t n) {
   if (n == 0) return;
-  const float mu = row_max(x, n);
-  if (!is_finite(mu)) return softmax_special_row(x, y, n);
-  const float s = sum_exp<true>(x, y, n, mu);
+  const RowRange range = row_range(x, n);
+  if (!is_finite(range.max)) return softmax_special_row(x, y, n);
+  const float s = exps_in_range(range) ? sum_exp<true, true>(x, y, n, range.max)
+                                       : sum_exp<true, false>(x, y, n, range.max);
   scale_inplace(y, n, 1.0f / s);
 }
 void softmax_three_pass_reload_ref(const float* x, float* y, size_t n) {
@@ -43,10 +44,14 @@ void softmax_three_pass_reload_ref(const float* x, float* y, size_t n) {
 // ============================================================================
 void softmax_three_pass_recompute(const float* x, float* y, size_t n) {
   if (n == 0) return;
-  const float mu = row_max(x, n);
+  const RowRange range = row_range(x, n);
+  const float mu = range.max;
   if (!is_finite(mu)) return softmax_special_row(x, y, n);
-  const float s = sum_exp<false>(x, nullptr, n, mu);
-  exp_scale(x, y, n, mu, 1.0f / s);
+  if (exps_in_range(range)) {
+    exp_scale<true>(x, y, n, mu, 1.0f / sum_exp<false, true>(x, nullptr, n, mu));
+  } else {
+    exp_scale<false>(x, y, n, mu, 1.0f / sum_exp<false, false>(x, nullptr, n, mu));
+  }
 }
 void softmax_three_pass_recompute_ref(const float* x, float* y, size_t n) {
   if (n == 0) return;

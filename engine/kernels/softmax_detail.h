@@ -35,10 +35,56 @@ inline float row_max(const float* x, size_t n) {
   for (; i < n; ++i) mu = x[i] > mu ? x[i] : mu;
   return mu;
 }
+// Max and min in one pass (the min costs one more op per vector in the
+// cheapest pass and lets the exp pass drop its clamps, see exps_in_range).
+struct RowRange {
+  float max, min;
+};
+inline RowRange row_range(const float* x, size_t n) {
+  float mu = -std::numeric_limits<float>::infinity(), lo = std::numeric_limits<float>::infinity();
+  size_t i = 0;
+  if (n >= 8) {
+    simd::f32x4 a0 = simd::load(x), a1 = simd::load(x + 4);
+    simd::f32x4 b0 = a0, b1 = a1;
+    for (i = 8; i + 8 <= n; i += 8) {
+      const simd::f32x4 v0 = simd::load(x + i), v1 = simd::load(x + i + 4);
+      a0 = simd::max(a0, v0);
+      a1 = simd::max(a1, v1);
+      b0 = simd::min(b0, v0);
+      b1 = simd::min(b1, v1);
+    }
+    for (; i + 4 <= n; i += 4) {
+      const simd::f32x4 v = simd::load(x + i);
+      a0 = simd::max(a0, v);
+      b0 = simd::min(b0, v);
+    }
+    mu = simd::hmax(simd::max(a0, a1));
+    float t[4];
+    simd::store(t, simd::min(b0, b1));
+    lo = t[0];
+    for (int k = 1; k < 4; ++k) lo = t[k] < lo ? t[k] : lo;
+  }
+  for (; i < n; ++i) {
+    mu = x[i] > mu ? x[i] : mu;
+    lo = x[i] < lo ? x[i] : lo;
+  }
+  return {mu, lo};
+}
+// True when every x - mu (rounded) is >= kExpLo, so exp_inrange_f32x4 may
+// be used: fl(x - mu) is monotonic in x, so checking the min is enough.
+inline bool exps_in_range(RowRange r) { return r.min - r.max >= vexp_detail::kExpLo; }
+
 inline float row_max_ref(const float* x, size_t n) {
   float mu = -std::numeric_limits<float>::infinity();
   for (size_t i = 0; i < n; ++i) mu = x[i] > mu ? x[i] : mu;
   return mu;
+}
+
+// The exp used by the fast paths: exp_inrange when the caller has checked the
+// row (exps_in_range), else the clamping exp_nonpos.  Same bits either way.
+template <bool kInRange>
+inline simd::f32x4 exp_row(simd::f32x4 x) {
+  return kInRange ? exp_inrange_f32x4(x) : exp_nonpos_f32x4(x);
 }
 
 // ---- s = sum_i e^(x_i - mu), optionally storing e^(x_i - mu) into y -----------
@@ -59,7 +105,7 @@ inline void kahan_add(simd::f32x4& total, simd::f32x4& comp, simd::f32x4 term) {
   total = t;
 }
 
-template <bool kStore>
+template <bool kStore, bool kInRange = false>
 inline float sum_exp(const float* x, float* y, size_t n, float mu) {
   const simd::f32x4 vmu = simd::set1(mu);
   simd::f32x4 total = simd::zero(), comp = simd::zero();
@@ -69,10 +115,10 @@ inline float sum_exp(const float* x, float* y, size_t n, float mu) {
     simd::f32x4 s0 = simd::zero(), s1 = simd::zero(), s2 = simd::zero(), s3 = simd::zero();
     size_t i = c;
     for (; i + 16 <= end; i += 16) {
-      const simd::f32x4 e0 = exp_nonpos_f32x4(simd::sub(simd::load(x + i), vmu));
-      const simd::f32x4 e1 = exp_nonpos_f32x4(simd::sub(simd::load(x + i + 4), vmu));
-      const simd::f32x4 e2 = exp_nonpos_f32x4(simd::sub(simd::load(x + i + 8), vmu));
-      const simd::f32x4 e3 = exp_nonpos_f32x4(simd::sub(simd::load(x + i + 12), vmu));
+      const simd::f32x4 e0 = exp_row<kInRange>(simd::sub(simd::load(x + i), vmu));
+      const simd::f32x4 e1 = exp_row<kInRange>(simd::sub(simd::load(x + i + 4), vmu));
+      const simd::f32x4 e2 = exp_row<kInRange>(simd::sub(simd::load(x + i + 8), vmu));
+      const simd::f32x4 e3 = exp_row<kInRange>(simd::sub(simd::load(x + i + 12), vmu));
       if (kStore) {
         simd::store(y + i, e0);
         simd::store(y + i + 4, e1);
@@ -85,7 +131,7 @@ inline float sum_exp(const float* x, float* y, size_t n, float mu) {
       s3 = simd::add(s3, e3);
     }
     for (; i + 4 <= end; i += 4) {
-      const simd::f32x4 e = exp_nonpos_f32x4(simd::sub(simd::load(x + i), vmu));
+      const simd::f32x4 e = exp_row<kInRange>(simd::sub(simd::load(x + i), vmu));
       if (kStore) simd::store(y + i, e);
       s0 = simd::add(s0, e);
     }
@@ -110,17 +156,18 @@ inline float sum_exp_ref(const float* x, float* y, size_t n, float mu) {
 }
 
 // ---- y_i = e^(x_i - mu) * c -------------------------------------------------------
+template <bool kInRange = false>
 inline void exp_scale(const float* x, float* y, size_t n, float mu, float c) {
   const simd::f32x4 vmu = simd::set1(mu), vc = simd::set1(c);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const simd::f32x4 e0 = exp_nonpos_f32x4(simd::sub(simd::load(x + i), vmu));
-    const simd::f32x4 e1 = exp_nonpos_f32x4(simd::sub(simd::load(x + i + 4), vmu));
+    const simd::f32x4 e0 = exp_row<kInRange>(simd::sub(simd::load(x + i), vmu));
+    const simd::f32x4 e1 = exp_row<kInRange>(simd::sub(simd::load(x + i + 4), vmu));
     simd::store(y + i, simd::mul(e0, vc));
     simd::store(y + i + 4, simd::mul(e1, vc));
   }
   for (; i + 4 <= n; i += 4)
-    simd::store(y + i, simd::mul(exp_nonpos_f32x4(simd::sub(simd::load(x + i), vmu)), vc));
+    simd::store(y + i, simd::mul(exp_row<kInRange>(simd::sub(simd::load(x + i), vmu)), vc));
   for (; i < n; ++i) y[i] = exp_scalar(x[i] - mu) * c;
 }
 inline void exp_scale_ref(const float* x, float* y, size_t n, float mu, float c) {

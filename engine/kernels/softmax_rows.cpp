@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <vector>
 
 #include "engine/kernels/softmax.h"
 #include "engine/kernels/softmax_detail.h"
@@ -15,13 +16,67 @@ namespace kern {
 using namespace softmax_detail;
 
 // ============================================================================
-// softmax per row.  Rows in these trainers and lessons fit in cache, where the
-// reload variant (one exp per element) beats recompute and two-pass (see
-// bench/ for the measured numbers).
+// softmax per row.
+// Rows up to kBlockedMin elements (they sit in L1/L2 between passes) use the
+// three-pass reload algorithm, the fastest there: one exp per element plus
+// two cheap passes.  Longer rows use the same algorithm one cache-sized block
+// at a time, with a max per block, so x is read from memory once instead of
+// twice (4 array transfers per element instead of 5):
+//   for each block b:  m_b = max x_b,  y_b = e^(x_b - m_b),  s_b = sum y_b
+//   M = max_b m_b,  S = sum_b s_b e^(m_b - M)
+//   for each block b:  y_b *= e^(m_b - M) / S
+// This is the online-softmax merge (Milakov & Gimelshein 2018) applied to
+// blocks instead of elements.
 // ============================================================================
-void softmax_rows(const float* x, float* y, int rows, int n) {
-  for (int r = 0; r < rows; ++r) softmax_three_pass_reload(x + size_t(r) * n, y + size_t(r) * n, n);
+namespace {
+constexpr size_t kBlock = 2048;          // 8 KB of x and 8 KB of y stay in L1
+constexpr size_t kBlockedMin = 4 * kBlock;
+thread_local std::vector<float> t_block_stats;
+
+void softmax_blocked(const float* x, float* y, size_t n) {
+  const size_t blocks = (n + kBlock - 1) / kBlock;
+  if (t_block_stats.size() < 2 * blocks) t_block_stats.resize(2 * blocks);
+  float* m = t_block_stats.data();
+  float* s = m + blocks;
+  float big_m = -std::numeric_limits<float>::infinity();
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t o = b * kBlock, len = n - o < kBlock ? n - o : kBlock;
+    const RowRange range = row_range(x + o, len);
+    // A block with +inf, NaN or only -inf: let the whole-row algorithm,
+    // which implements the rules of softmax.h, handle the row.
+    if (!is_finite(range.max)) return softmax_three_pass_reload(x, y, n);
+    m[b] = range.max;
+    s[b] = exps_in_range(range) ? sum_exp<true, true>(x + o, y + o, len, range.max)
+                                : sum_exp<true, false>(x + o, y + o, len, range.max);
+    big_m = range.max > big_m ? range.max : big_m;
+  }
+  float total = 0.0f, comp = 0.0f;  // Kahan: up to n / 2048 terms
+  for (size_t b = 0; b < blocks; ++b) {
+    m[b] = exp_scalar(m[b] - big_m);  // now the block's rescale factor
+    const float term = s[b] * m[b] - comp, t = total + term;
+    comp = (t - total) - term;
+    total = t;
+  }
+  const float inv = 1.0f / total;
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t o = b * kBlock, len = n - o < kBlock ? n - o : kBlock;
+    scale_inplace(y + o, len, m[b] * inv);
+  }
 }
+}  // namespace
+
+void softmax_rows(const float* x, float* y, int rows, int n) {
+  for (int r = 0; r < rows; ++r) {
+    const float* xr = x + size_t(r) * n;
+    float* yr = y + size_t(r) * n;
+    if (size_t(n) >= kBlockedMin) {
+      softmax_blocked(xr, yr, n);
+    } else {
+      softmax_three_pass_reload(xr, yr, n);
+    }
+  }
+}
+// The twin: the plain three-pass reload algorithm on every row.
 void softmax_rows_ref(const float* x, float* y, int rows, int n) {
   for (int r = 0; r < rows; ++r)
     softmax_three_pass_reload_ref(x + size_t(r) * n, y + size_t(r) * n, n);
@@ -48,12 +103,15 @@ void log_softmax_rows(const float* x, float* y, int rows, int n) {
   for (int r = 0; r < rows; ++r) {
     const float* xr = x + size_t(r) * n;
     float* yr = y + size_t(r) * n;
-    const float mu = row_max(xr, n);
+    const RowRange range = row_range(xr, n);
+    const float mu = range.max;
     if (!is_finite(mu)) {
       log_softmax_special_row(xr, yr, n);
       continue;
     }
-    const float logs = log_of_sum(sum_exp<false>(xr, nullptr, n, mu));
+    const float s = exps_in_range(range) ? sum_exp<false, true>(xr, nullptr, n, mu)
+                                         : sum_exp<false, false>(xr, nullptr, n, mu);
+    const float logs = log_of_sum(s);
     const simd::f32x4 vmu = simd::set1(mu), vlogs = simd::set1(logs);
     int i = 0;
     for (; i + 4 <= n; i += 4)
@@ -120,14 +178,18 @@ static float softmax_xent_rows_impl(const float* logits, const int* labels, int 
     const float* z = logits + size_t(r) * n;
     float* d = dlogits ? dlogits + size_t(r) * n : nullptr;
     const int label = labels[r];
-    const float mu = kFast ? row_max(z, n) : row_max_ref(z, n);
+    const RowRange range = kFast ? row_range(z, n) : RowRange{row_max_ref(z, n), 0.0f};
+    const float mu = range.max;
+    const bool in_range = kFast && exps_in_range(range);
     if (!is_finite(mu)) {
       total += xent_special_row(z, n, label, inv_rows, d);
       continue;
     }
     float s;
     if (d) {
-      s = kFast ? sum_exp<true>(z, d, n, mu) : sum_exp_ref<true>(z, d, n, mu);
+      s = !kFast     ? sum_exp_ref<true>(z, d, n, mu)
+          : in_range ? sum_exp<true, true>(z, d, n, mu)
+                     : sum_exp<true, false>(z, d, n, mu);
       const float c = (1.0f / s) * inv_rows;
       if (kFast) {
         scale_inplace(d, n, c);
@@ -136,7 +198,9 @@ static float softmax_xent_rows_impl(const float* logits, const int* labels, int 
       }
       if (label >= 0 && label < n) d[label] -= inv_rows;
     } else {
-      s = kFast ? sum_exp<false>(z, nullptr, n, mu) : sum_exp_ref<false>(z, nullptr, n, mu);
+      s = !kFast     ? sum_exp_ref<false>(z, nullptr, n, mu)
+          : in_range ? sum_exp<false, true>(z, nullptr, n, mu)
+                     : sum_exp<false, false>(z, nullptr, n, mu);
     }
     total += xent_label_term(z, n, label, mu, float(detmath::log(double(s))));
   }

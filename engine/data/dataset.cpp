@@ -1,0 +1,89 @@
+// dataset.cpp - see dataset.h.
+#include "engine/data/dataset.h"
+
+#include "engine/rng.h"
+
+namespace data {
+
+void Dataset::row(int i, float* out) const {
+  if (!x.empty()) {
+    const float* src = x.data() + size_t(i) * dim;
+    for (int k = 0; k < dim; ++k) out[k] = src[k];
+  } else {
+    const uint8_t* src = pixels.data() + size_t(i) * dim;
+    for (int k = 0; k < dim; ++k) out[k] = float(src[k]) * pixel_scale;
+  }
+}
+
+void Dataset::gather(const int* idx, int B, float* x_out, int* y_out) const {
+  for (int b = 0; b < B; ++b) {
+    row(idx[b], x_out + size_t(b) * dim);
+    if (y_out) y_out[b] = y[idx[b]];
+  }
+}
+
+std::vector<int> Dataset::class_counts() const {
+  std::vector<int> counts(classes > 0 ? classes : 0, 0);
+  for (int label : y) {
+    if (label >= 0 && label < classes) ++counts[label];
+  }
+  return counts;
+}
+
+static Dataset empty_like(const Dataset& all) {
+  Dataset d;
+  d.name = all.name;
+  d.dim = all.dim;
+  d.classes = all.classes;
+  d.channels = all.channels;
+  d.height = all.height;
+  d.width = all.width;
+  d.pixel_scale = all.pixel_scale;
+  return d;
+}
+
+static void append_row(Dataset& d, const Dataset& all, int i, int label) {
+  if (!all.x.empty()) d.x.insert(d.x.end(), all.x.begin() + size_t(i) * all.dim, all.x.begin() + size_t(i + 1) * all.dim);
+  else d.pixels.insert(d.pixels.end(), all.pixels.begin() + size_t(i) * all.dim, all.pixels.begin() + size_t(i + 1) * all.dim);
+  d.y.push_back(label);
+  ++d.n;
+}
+
+Dataset subset(const Dataset& all, const int* idx, int count) {
+  Dataset d = empty_like(all);
+  for (int k = 0; k < count; ++k) append_row(d, all, idx[k], all.y[idx[k]]);
+  return d;
+}
+
+void train_test_split(const Dataset& all, float test_fraction, uint64_t seed, Dataset& train, Dataset& test) {
+  if (!(test_fraction >= 0.0f)) test_fraction = 0.0f;
+  if (test_fraction > 1.0f) test_fraction = 1.0f;
+  pg::Rng rng(seed);
+  std::vector<char> to_test(all.n, 0);
+  for (int c = 0; c < all.classes; ++c) {
+    std::vector<int> members;
+    for (int i = 0; i < all.n; ++i) if (all.y[i] == c) members.push_back(i);
+    rng.shuffle(members.data(), int(members.size()));
+    const int n_test = int(test_fraction * float(members.size()) + 0.5f);
+    for (int k = 0; k < n_test; ++k) to_test[members[k]] = 1;
+  }
+  train = empty_like(all);
+  test = empty_like(all);
+  for (int i = 0; i < all.n; ++i) append_row(to_test[i] ? test : train, all, i, all.y[i]);
+}
+
+Dataset select_classes(const Dataset& all, const std::vector<int>& keep) {
+  Dataset d = empty_like(all);
+  d.classes = int(keep.size());
+  for (int i = 0; i < all.n; ++i) {
+    for (size_t k = 0; k < keep.size(); ++k) {
+      if (all.y[i] == keep[k]) {
+        append_row(d, all, i, int(k));
+        break;
+      }
+    }
+  }
+  return d;
+}
+
+}  // namespace data

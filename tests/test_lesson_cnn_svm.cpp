@@ -1,0 +1,104 @@
+// cnn-svm (LESSONS.md #11) at the lesson level: both heads trained side by
+// side reach >= 95% on three blobs, learn real MNIST digits, and a missing or
+// corrupt data pack gives a clear problem in this lesson only.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "lessons/packs.h"
+#include "lessons/session.h"
+
+using namespace pg;
+
+namespace {
+double metric(Session& s, const char* key) {
+  MetricList m;
+  s.lesson().metrics(m);
+  const Metric* x = m.find(key);
+  REQUIRE(x != nullptr);
+  return x->value;
+}
+
+void run_to_end(Session& s) {
+  for (int i = 0; i < 100000 && !s.lesson().done(); ++i) s.advance(1000, 1e9);
+}
+}  // namespace
+
+TEST_CASE("cnn-svm: softmax and L2-SVM heads both reach 95% on three blobs") {
+  Session s;
+  std::string msg;
+  REQUIRE(s.open("cnn-svm", msg));
+  REQUIRE(s.set("dataset", "blobs", msg));
+  REQUIRE(s.set("steps", "400", msg));
+  s.reset(7);
+  run_to_end(s);
+  CHECK(s.lesson().problem().empty());
+  CHECK(metric(s, "test_acc_softmax") >= 0.95);
+  CHECK(metric(s, "test_acc_svm") >= 0.95);
+}
+
+TEST_CASE("cnn-svm: the L1-SVM head and a large C still train") {
+  Session s;
+  std::string msg;
+  REQUIRE(s.open("cnn-svm", msg));
+  REQUIRE(s.set("dataset", "moons", msg));
+  REQUIRE(s.set("svm", "l1", msg));
+  REQUIRE(s.set("c", "50", msg));
+  REQUIRE(s.set("steps", "400", msg));
+  s.reset(3);
+  run_to_end(s);
+  CHECK(metric(s, "test_acc_svm") >= 0.9);
+}
+
+TEST_CASE("cnn-svm: both heads learn real MNIST digits well above chance") {
+  clear_pack_cache();
+  Session s;
+  std::string msg;
+  REQUIRE(s.open("cnn-svm", msg));
+  REQUIRE(s.set("dataset", "mnist", msg));
+  REQUIRE(s.set("steps", "250", msg));
+  s.reset(1);
+  REQUIRE_MESSAGE(s.lesson().problem().empty(), s.lesson().problem());
+  run_to_end(s);
+  CHECK(metric(s, "test_acc_softmax") > 0.85);
+  CHECK(metric(s, "test_acc_svm") > 0.85);
+}
+
+TEST_CASE("cnn-svm: a missing or truncated pack is a problem of this lesson only") {
+  const char* dir = "build/test-packs";
+  std::string cmd = std::string("mkdir -p ") + dir;
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  {
+    // A truncated copy of the real digits pack.
+    std::ifstream in(pack_directory() + "/digits.pack", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(bytes.size() > 1000);
+    std::ofstream out(std::string(dir) + "/digits.pack", std::ios::binary);
+    out.write(bytes.data(), 1000);
+  }
+  std::remove((std::string(dir) + "/mnist.pack").c_str());
+  const std::string saved = pack_directory();
+  setenv("PG_DATA_DIR", dir, 1);
+  clear_pack_cache();
+  for (const char* which : {"digits", "mnist"}) {
+    CAPTURE(which);
+    Session s;
+    std::string msg;
+    REQUIRE(s.open("cnn-svm", msg));
+    REQUIRE(s.set("dataset", which, msg));
+    s.reset(1);
+    const std::string problem = s.lesson().problem();
+    CHECK(problem.find("Data set unavailable") != std::string::npos);
+    CHECK(s.lesson().done());
+    CHECK(s.advance(10, 1e9) == 0);
+    // Other lessons and data sets are unaffected.
+    REQUIRE(s.set("dataset", "blobs", msg));
+    s.refresh();
+    CHECK(s.lesson().problem().empty());
+  }
+  setenv("PG_DATA_DIR", saved.c_str(), 1);
+  clear_pack_cache();
+}

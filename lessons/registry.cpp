@@ -8,11 +8,15 @@ namespace pg {
 
 std::unique_ptr<Lesson> make_two_pass_softmax();
 std::unique_ptr<Lesson> make_cnn_svm();
+std::unique_ptr<Lesson> make_z_loss();
+std::unique_ptr<Lesson> make_elasticface();
 
 const std::vector<LessonEntry>& lesson_registry() {
   static const std::vector<LessonEntry> table = {
       {make_two_pass_softmax},
       {make_cnn_svm},
+      {make_z_loss},
+      {make_elasticface},
   };
   return table;
 }

@@ -42,8 +42,9 @@ void trainer_summary(const nn::Trainer& trainer) {
   ImGui::TableSetupColumn("test accuracy");
   ImGui::TableSetupColumn(topk);
   ImGui::TableSetupColumn("loss (smoothed)");
-  ImGui::TableSetupColumn("state");
+  ImGui::TableSetupColumn("state", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("diverged").x * 1.3f);
   ImGui::TableHeadersRow();
+  ImGui::PushTextWrapPos(-1.0f);  // cells never wrap (a panel-wide wrap position would break them per letter)
   for (int r = 0; r < trainer.num_runs(); ++r) {
     const nn::Run& run = trainer.run(r);
     ImGui::TableNextRow();
@@ -61,6 +62,7 @@ void trainer_summary(const nn::Trainer& trainer) {
     if (run.diverged) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "diverged");
     else ImGui::TextDisabled("%s", trainer.state() == nn::Trainer::State::finished ? "finished" : "training");
   }
+  ImGui::PopTextWrapPos();
   ImGui::EndTable();
 }
 

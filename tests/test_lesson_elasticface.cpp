@@ -1,0 +1,112 @@
+// elasticface (LESSONS.md #13) at the lesson level: ArcFace and ElasticFace
+// both separate the toy classes on the circle and on the sphere, sigma = 0
+// makes the elastic run exactly the fixed-margin run (Arc and Cos), the angle
+// metrics mean what they say, and the views do not depend on how steps were
+// split into frames.  (Margin sampling, "+" and gradients: test_nn_losses.cpp.)
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+#include "lessons/session.h"
+
+using namespace pg;
+
+namespace {
+double metric(Session& s, const char* key) {
+  MetricList m;
+  s.lesson().metrics(m);
+  const Metric* x = m.find(key);
+  REQUIRE(x != nullptr);
+  return x->value;
+}
+
+void run_to_end(Session& s, int per_call = 1000) {
+  for (int i = 0; i < 100000 && !s.lesson().done(); ++i) s.advance(per_call, 1e9);
+}
+
+std::string all_metrics(Session& s) {
+  MetricList m;
+  s.lesson().metrics(m);
+  std::string out;
+  for (const Metric& x : m.items()) out += x.key + "=" + std::to_string(x.value) + ";";
+  return out;
+}
+}  // namespace
+
+TEST_CASE("elasticface: both runs separate eight blobs on the circle, with tight, spread-out classes") {
+  Session s;
+  std::string msg;
+  REQUIRE(s.open("elasticface", msg));
+  REQUIRE(s.set("steps", "800", msg));
+  s.reset(2);
+  run_to_end(s);
+  CHECK(s.lesson().problem().empty());
+  for (const char* run : {"", "_arcface"}) {
+    CAPTURE(run);
+    CHECK(metric(s, (std::string("intra_class_spread_deg") + run).c_str()) < 10.0);
+    const double least = metric(s, (std::string("min_inter_class_angle_deg") + run).c_str());
+    CHECK(least > 20.0);
+    CHECK(least <= 360.0 / 8 + 1e-6);  // 8 directions on a circle: some pair is within 45 degrees
+  }
+  CHECK(metric(s, "test_acc_elastic") >= 0.9);
+  CHECK(metric(s, "test_acc_arcface") >= 0.9);
+}
+
+TEST_CASE("elasticface: sigma = 0 makes the elastic run exactly the fixed-margin run") {
+  for (const char* kind : {"arc", "cos"}) {
+    CAPTURE(kind);
+    Session s;
+    std::string msg;
+    REQUIRE(s.open("elasticface", msg));
+    REQUIRE(s.set("kind", kind, msg));
+    REQUIRE(s.set("m", kind[0] == 'a' ? "0.5" : "0.35", msg));
+    REQUIRE(s.set("sigma", "0", msg));
+    REQUIRE(s.set("steps", "200", msg));
+    s.reset(4);
+    run_to_end(s);
+    CHECK(metric(s, "test_acc_elastic") == metric(s, "test_acc_arcface"));
+    CHECK(metric(s, "train_loss_elastic") == metric(s, "train_loss_arcface"));
+    CHECK(metric(s, "intra_class_spread_deg") == metric(s, "intra_class_spread_deg_arcface"));
+    CHECK(metric(s, "min_inter_class_angle_deg") == metric(s, "min_inter_class_angle_deg_arcface"));
+    // and sigma > 0 does change the run
+    REQUIRE(s.set("sigma", "0.1", msg));
+    s.reset(4);
+    run_to_end(s);
+    CHECK(metric(s, "train_loss_elastic") != metric(s, "train_loss_arcface"));
+  }
+}
+
+TEST_CASE("elasticface: 3-D embeddings, CosFace, ElasticFace+ and ten classes all train") {
+  Session s;
+  std::string msg;
+  REQUIRE(s.open("elasticface", msg));
+  REQUIRE(s.set("dim", "3", msg));
+  REQUIRE(s.set("classes", "10", msg));
+  REQUIRE(s.set("kind", "cos", msg));
+  REQUIRE(s.set("m", "0.35", msg));
+  REQUIRE(s.set("plus", "1", msg));
+  REQUIRE(s.set("steps", "800", msg));
+  s.reset(1);
+  run_to_end(s);
+  CHECK(s.lesson().problem().empty());
+  CHECK(metric(s, "test_acc_elastic") >= 0.85);
+  CHECK(metric(s, "test_acc_arcface") >= 0.85);
+  CHECK(metric(s, "min_inter_class_angle_deg") > 10.0);
+  CHECK(metric(s, "intra_class_spread_deg") < 15.0);
+}
+
+TEST_CASE("elasticface: the same steps give the same views however they are split into frames") {
+  auto run = [](int per_call) {
+    Session s;
+    std::string msg;
+    s.open("elasticface", msg);
+    s.set("steps", "130", msg);
+    s.reset(6);
+    run_to_end(s, per_call);
+    return all_metrics(s);
+  };
+  const std::string whole = run(1000);
+  CHECK(run(9) == whole);
+  CHECK(run(1) == whole);
+}

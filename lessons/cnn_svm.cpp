@@ -140,23 +140,7 @@ void CnnSvm::draw(PanelContext& ctx) {
     ui::bullet("Look at the score histograms: SVM scores gather at ±1, softmax logits spread out.");
     ImGui::Spacing();
     if (draw_data_status()) {
-      ui::trainer_summary(trainer_);
-      ui::trainer_curves(trainer_);
-      if (is_2d()) {
-        regions_.draw(trainer_);
-      } else {
-        const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
-        const float side = std::min(w, ImGui::GetFontSize() * 18.0f);
-        for (int r = 0; r < 2; ++r) {
-          if (r) ImGui::SameLine();
-          ImGui::BeginGroup();
-          ImGui::Text("%s: confusion matrix (test)", trainer_.run(r).name.c_str());
-          ImGui::PushID(r);
-          ui::confusion_matrix("##confusion", trainer_.run(r).last_eval, ImVec2(side, side));
-          ImGui::PopID();
-          ImGui::EndGroup();
-        }
-      }
+      ui::trainer_overview(trainer_, regions_, 18.0f);
       update_scores();
       const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
       for (int r = 0; r < 2; ++r) {

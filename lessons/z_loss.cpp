@@ -242,23 +242,7 @@ void ZLossLesson::draw(PanelContext& ctx) {
     ui::bullet("On a 2-D toy (blobs, spirals), compare the decision regions of the two heads.");
     ImGui::Spacing();
     if (draw_data_status()) {
-      ui::trainer_summary(trainer_);
-      ui::trainer_curves(trainer_);
-      if (is_2d()) {
-        regions_.draw(trainer_);
-      } else {
-        const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
-        const float side = std::min(w, ImGui::GetFontSize() * 16.0f);
-        for (int r = 0; r < 2; ++r) {
-          if (r) ImGui::SameLine();
-          ImGui::BeginGroup();
-          ImGui::Text("%s: confusion matrix (test)", trainer_.run(r).name.c_str());
-          ImGui::PushID(r);
-          ui::confusion_matrix("##confusion", trainer_.run(r).last_eval, ImVec2(side, side));
-          ImGui::PopID();
-          ImGui::EndGroup();
-        }
-      }
+      ui::trainer_overview(trainer_, regions_, 16.0f);
       draw_z_scores();
       ui::metric("largest true-class z-score over the 16 samples", "%.4f", max_z_c_);
       ui::metric("bound √(D−1)", "%.4f", bound_);

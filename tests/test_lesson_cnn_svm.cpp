@@ -10,22 +10,12 @@
 
 #include "lessons/packs.h"
 #include "lessons/session.h"
+#include "tests/lesson_test_util.h"
 
 using namespace pg;
+using lesson_test::metric;
+using lesson_test::run_to_end;
 
-namespace {
-double metric(Session& s, const char* key) {
-  MetricList m;
-  s.lesson().metrics(m);
-  const Metric* x = m.find(key);
-  REQUIRE(x != nullptr);
-  return x->value;
-}
-
-void run_to_end(Session& s) {
-  for (int i = 0; i < 100000 && !s.lesson().done(); ++i) s.advance(1000, 1e9);
-}
-}  // namespace
 
 TEST_CASE("cnn-svm: softmax and L2-SVM heads both reach 95% on three blobs") {
   Session s;

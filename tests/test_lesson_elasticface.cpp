@@ -9,30 +9,12 @@
 #include <string>
 
 #include "lessons/session.h"
+#include "tests/lesson_test_util.h"
 
 using namespace pg;
+using lesson_test::metric;
+using lesson_test::run_to_end;
 
-namespace {
-double metric(Session& s, const char* key) {
-  MetricList m;
-  s.lesson().metrics(m);
-  const Metric* x = m.find(key);
-  REQUIRE(x != nullptr);
-  return x->value;
-}
-
-void run_to_end(Session& s, int per_call = 1000) {
-  for (int i = 0; i < 100000 && !s.lesson().done(); ++i) s.advance(per_call, 1e9);
-}
-
-std::string all_metrics(Session& s) {
-  MetricList m;
-  s.lesson().metrics(m);
-  std::string out;
-  for (const Metric& x : m.items()) out += x.key + "=" + std::to_string(x.value) + ";";
-  return out;
-}
-}  // namespace
 
 TEST_CASE("elasticface: both runs separate eight blobs on the circle, with tight, spread-out classes") {
   Session s;
@@ -104,7 +86,7 @@ TEST_CASE("elasticface: the same steps give the same views however they are spli
     s.set("steps", "130", msg);
     s.reset(6);
     run_to_end(s, per_call);
-    return all_metrics(s);
+    return lesson_test::deterministic_metrics(s);
   };
   const std::string whole = run(1000);
   CHECK(run(9) == whole);

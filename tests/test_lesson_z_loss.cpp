@@ -9,22 +9,13 @@
 #include <string>
 
 #include "lessons/session.h"
+#include "tests/lesson_test_util.h"
 
 using namespace pg;
+using lesson_test::metric;
+using lesson_test::run_to_end;
 
 namespace {
-double metric(Session& s, const char* key) {
-  MetricList m;
-  s.lesson().metrics(m);
-  const Metric* x = m.find(key);
-  REQUIRE(x != nullptr);
-  return x->value;
-}
-
-void run_to_end(Session& s, int per_call = 1000) {
-  for (int i = 0; i < 100000 && !s.lesson().done(); ++i) s.advance(per_call, 1e9);
-}
-
 void open_blobs(Session& s, const char* steps) {
   std::string msg;
   REQUIRE(s.open("z-loss", msg));

@@ -9,6 +9,7 @@
 
 #include "imgui.h"
 #include "lessons/session.h"
+#include "tests/lesson_test_util.h"
 #include "web/ui.h"
 
 using namespace pg;
@@ -120,12 +121,7 @@ TEST_CASE("same seed, same numbers; another seed, other numbers") {
       make_small(s);
       s.reset(seed);
       s.advance(2, 1e9);
-      MetricList m;
-      s.lesson().metrics(m);
-      std::string out;
-      for (const Metric& x : m.items())
-        if (!x.timing) out += x.key + "=" + std::to_string(x.value) + ";";
-      return out;
+      return lesson_test::deterministic_metrics(s);
     };
     CHECK(run(5) == run(5));
   }

@@ -122,4 +122,25 @@ void DecisionRegions::draw(nn::Trainer& trainer, float height, int refresh_steps
   }
 }
 
+void trainer_overview(nn::Trainer& trainer, DecisionRegions& regions, float matrix_side_em) {
+  trainer_summary(trainer);
+  trainer_curves(trainer);
+  if (trainer.test_data().dim == 2) {
+    regions.draw(trainer);
+    return;
+  }
+  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x * (trainer.num_runs() - 1)) /
+                  float(trainer.num_runs() > 0 ? trainer.num_runs() : 1);
+  const float side = std::fmin(w, ImGui::GetFontSize() * matrix_side_em);
+  for (int r = 0; r < trainer.num_runs(); ++r) {
+    if (r) ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::Text("%s: confusion matrix (test)", trainer.run(r).name.c_str());
+    ImGui::PushID(r);
+    confusion_matrix("##confusion", trainer.run(r).last_eval, ImVec2(side, side));
+    ImGui::PopID();
+    ImGui::EndGroup();
+  }
+}
+
 }  // namespace ui

@@ -35,4 +35,9 @@ class DecisionRegions {
   int computed_runs_ = 0;
 };
 
+// The standard results block of a side-by-side loss lesson: the summary
+// table, the curves, then decision regions (2-D data) or one confusion matrix
+// per run (images).
+void trainer_overview(nn::Trainer& trainer, DecisionRegions& regions, float matrix_side_em = 17.0f);
+
 }  // namespace ui

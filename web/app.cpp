@@ -190,6 +190,14 @@ void draw_native_lesson_list(float width) {
       std::string message;
       app_session().open(li.id, message);
     }
+    if (ImGui::IsItemHovered()) {
+      ImGui::BeginTooltip();
+      ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30.0f);
+      ImGui::Text("%s\n%s, %d", li.title, li.authors, li.year);
+      ImGui::TextDisabled("%s", li.summary);
+      ImGui::PopTextWrapPos();
+      ImGui::EndTooltip();
+    }
   }
   ImGui::EndChild();
   ImGui::SameLine();

@@ -154,3 +154,71 @@ TEST_CASE("gemm: repeated calls reuse the pack buffers and give identical result
   CHECK(c1 == c2);
   check_against_double(small, {&s});
 }
+
+// The direct (unpacked) path for small problems: K = 1..3, N = 1..3, M = 1..5
+// and the MLP trainers' shapes, every transpose, beta 0 with NaN in C, and the
+// alpha / beta rules.  It must give the same bits as the packed path would, so
+// each result is also compared bit for bit with the same product embedded in
+// a problem big enough to take the packed path (same per-element sum order).
+TEST_CASE("gemm: small direct path (tiny K, N, M; all transposes; beta rules)") {
+  pg::Rng rng(206);
+  const float ab[][2] = {{1.0f, 0.0f}, {0.5f, 1.0f}, {-2.0f, 0.25f}};
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb)
+      for (int M = 1; M <= 5; ++M)
+        for (int N : {1, 2, 3, 4, 5, 8, 9, 13})
+          for (int K : {1, 2, 3, 7})
+            for (const auto& c : ab) {
+              INFO("ta=" << ta << " tb=" << tb << " M=" << M << " N=" << N << " K=" << K << " alpha=" << c[0]
+                         << " beta=" << c[1]);
+              run_both(make_problem(rng, ta, tb, M, N, K, c[0], c[1], (M + N + K) % 3));
+            }
+  struct Shape { int M, N, K; };
+  const Shape mlp[] = {{32, 64, 2}, {32, 3, 64}, {32, 64, 3}, {3, 64, 32}, {64, 2, 32}, {64, 3, 32},
+                       {32, 64, 64}, {64, 64, 32}, {5, 3, 2}, {7, 1, 1}, {1, 7, 1}};
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb)
+      for (const Shape& s : mlp) {
+        for (float beta : {0.0f, 1.0f}) {
+          INFO("ta=" << ta << " tb=" << tb << " M=" << s.M << " N=" << s.N << " K=" << s.K << " beta=" << beta);
+          run_both(make_problem(rng, ta, tb, s.M, s.N, s.K, 1.0f, beta, 1));
+        }
+        // beta == 0 with NaN in C (padding included): no NaN may leak into the result.
+        Problem p = make_problem(rng, ta, tb, s.M, s.N, s.K, 1.0f, 0.0f, 1);
+        for (auto& v : p.C) v = std::numeric_limits<float>::quiet_NaN();
+        std::vector<float> out = p.C;
+        kern::gemm(p.ta, p.tb, s.M, s.N, s.K, 1.0f, p.A.data(), p.lda, p.B.data(), p.ldb, 0.0f, out.data(), p.ldc);
+        int nan = 0;
+        for (int i = 0; i < s.M; ++i)
+          for (int j = 0; j < s.N; ++j) nan += std::isnan(out[size_t(i) * p.ldc + j]);
+        INFO("NaN check ta=" << ta << " tb=" << tb << " M=" << s.M << " N=" << s.N << " K=" << s.K);
+        CHECK(nan == 0);
+      }
+}
+
+TEST_CASE("gemm: the direct path gives the packed path's bits") {
+  // A small product, and the same product as the top-left corner of one too
+  // big for the direct path (extra rows and columns: the per-element sums
+  // over K are the same, in the same order).
+  pg::Rng rng(207);
+  const int big = 200;  // M x N = 200 x 200: over the direct-path footprint
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb)
+      for (int M : {1, 3, 5, 32})
+        for (int N : {1, 2, 3, 7, 64})
+          for (int K : {1, 2, 3, 32}) {
+            for (float beta : {0.0f, 0.5f}) {
+              Problem p = make_problem(rng, ta, tb, big, big, K, 0.75f, beta, 0);
+              std::vector<float> full = p.C, part = p.C;
+              kern::gemm(p.ta, p.tb, big, big, K, p.alpha, p.A.data(), p.lda, p.B.data(), p.ldb, beta, full.data(),
+                         p.ldc);
+              kern::gemm(p.ta, p.tb, M, N, K, p.alpha, p.A.data(), p.lda, p.B.data(), p.ldb, beta, part.data(),
+                         p.ldc);
+              int differ = 0;
+              for (int i = 0; i < M; ++i)
+                for (int j = 0; j < N; ++j) differ += full[size_t(i) * p.ldc + j] != part[size_t(i) * p.ldc + j];
+              INFO("ta=" << ta << " tb=" << tb << " M=" << M << " N=" << N << " K=" << K << " beta=" << beta);
+              CHECK(differ == 0);
+            }
+          }
+}

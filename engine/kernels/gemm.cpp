@@ -165,6 +165,152 @@ void micro_kernel(int kc, const float* a, const float* b, float* C, int ldc, int
   }
 }
 
+// ---------------------------------------------------------------------------
+// Direct path for small problems (the MLP trainers' 32 x 64 x 2, 32 x 3 x 64,
+// 3 x 64 x 32, 64 x 2 x 32 ... products): no packing, the operands are read
+// in place through strides, C is computed in tiles of up to kMR rows x 8
+// columns, 4 lanes along the vector dimension.  Each C element is
+// alpha * (sum over k = 0..K-1 of a_ik b_kj, in order, from 0) + beta * c
+// exactly as in the packed path (which, for K <= kKC, is one K block), so the
+// two paths give the same bits and the choice between them (by shape only) is
+// invisible in the results.
+//
+// The problem is described by strides so that C^T = op(B)^T op(A)^T can be
+// computed with the same code: when N < 4 <= M the lanes run along M instead.
+struct Operands {
+  const float* a; size_t a_i, a_k;  // a(i, k) = a[i a_i + k a_k]
+  const float* b; size_t b_k;       // b(k, j) = b[k b_k + j]: contiguous along j
+  float* c; size_t c_i, c_j;        // c(i, j) = c[i c_i + j c_j]
+};
+
+thread_local std::vector<float> t_direct;  // op(B) made contiguous along j, when it is not
+
+// Writes one 4-lane result y = alpha acc (+ beta c) to c(i, j..j+3).
+inline void put4(float* c, size_t c_j, simd::f32x4 acc, simd::f32x4 va, simd::f32x4 vb, float beta) {
+  simd::f32x4 y = simd::mul(va, acc);
+  if (c_j == 1) {
+    if (beta != 0.0f) y = simd::madd(vb, simd::load(c), y);
+    simd::store(c, y);
+    return;
+  }
+  if (beta != 0.0f) y = simd::madd(vb, simd::set4(c[0], c[c_j], c[2 * c_j], c[3 * c_j]), y);
+  float t[4];
+  simd::store(t, y);
+  for (int l = 0; l < 4; ++l) c[l * c_j] = t[l];
+}
+
+// Rows i0 .. i0+MR-1 of C, all N columns.
+template <int MR>
+void direct_rows(const Operands& o, int i0, int N, int K, float alpha, float beta) {
+  const simd::f32x4 va = simd::set1(alpha), vb = simd::set1(beta);
+  const float* a[MR];  // row r of op(A), stepped by a_k
+  for (int r = 0; r < MR; ++r) a[r] = o.a + size_t(i0 + r) * o.a_i;
+  const size_t a_k = o.a_k, b_k = o.b_k;
+  float* c = o.c + size_t(i0) * o.c_i;
+  int j = 0;
+  for (; j + 8 <= N; j += 8) {
+    simd::f32x4 c0[MR], c1[MR];
+    for (int r = 0; r < MR; ++r) c0[r] = c1[r] = simd::zero();
+    const float* b = o.b + j;
+    size_t ak = 0;
+    for (int k = 0; k < K; ++k, b += b_k, ak += a_k) {
+      const simd::f32x4 b0 = simd::load(b), b1 = simd::load(b + 4);
+      for (int r = 0; r < MR; ++r) {
+        const simd::f32x4 ar = simd::set1(a[r][ak]);
+        c0[r] = simd::madd(ar, b0, c0[r]);
+        c1[r] = simd::madd(ar, b1, c1[r]);
+      }
+    }
+    for (int r = 0; r < MR; ++r) {
+      float* cr = c + r * o.c_i + j * o.c_j;
+      put4(cr, o.c_j, c0[r], va, vb, beta);
+      put4(cr + 4 * o.c_j, o.c_j, c1[r], va, vb, beta);
+    }
+  }
+  for (; j + 4 <= N; j += 4) {
+    simd::f32x4 c0[MR];
+    for (int r = 0; r < MR; ++r) c0[r] = simd::zero();
+    const float* b = o.b + j;
+    size_t ak = 0;
+    for (int k = 0; k < K; ++k, b += b_k, ak += a_k) {
+      const simd::f32x4 b0 = simd::load(b);
+      for (int r = 0; r < MR; ++r) c0[r] = simd::madd(simd::set1(a[r][ak]), b0, c0[r]);
+    }
+    for (int r = 0; r < MR; ++r) put4(c + r * o.c_i + j * o.c_j, o.c_j, c0[r], va, vb, beta);
+  }
+  for (; j < N; ++j) {  // scalar columns: the same mul, then add, per term
+    float acc[MR];
+    for (int r = 0; r < MR; ++r) acc[r] = 0.0f;
+    const float* b = o.b + j;
+    size_t ak = 0;
+    for (int k = 0; k < K; ++k, b += b_k, ak += a_k) {
+      const float bk = *b;
+      for (int r = 0; r < MR; ++r) acc[r] = a[r][ak] * bk + acc[r];
+    }
+    for (int r = 0; r < MR; ++r) {
+      float& cr = c[r * o.c_i + j * o.c_j];
+      cr = beta == 0.0f ? alpha * acc[r] : beta * cr + alpha * acc[r];
+    }
+  }
+}
+
+void direct(const Operands& o, int M, int N, int K, float alpha, float beta) {
+  int i = 0;
+  for (; i + kMR <= M; i += kMR) direct_rows<kMR>(o, i, N, K, alpha, beta);
+  switch (M - i) {
+    case 3: direct_rows<3>(o, i, N, K, alpha, beta); break;
+    case 2: direct_rows<2>(o, i, N, K, alpha, beta); break;
+    case 1: direct_rows<1>(o, i, N, K, alpha, beta); break;
+    default: break;
+  }
+}
+
+// Small enough for the direct path: one K block (so the sums match the packed
+// path's), and all three operands together within 16 K floats (64 KB, L2), so
+// reading them in place costs no more than packing would.  Shape only: native
+// and wasm take the same path.
+constexpr size_t kDirectMaxFloats = 16384;
+bool use_direct(int M, int N, int K) {
+  if (K > kKC) return false;
+  return size_t(M) * K + size_t(K) * N + size_t(M) * N <= kDirectMaxFloats;
+}
+
+void gemm_direct(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+                 const float* B, int ldb, float beta, float* C, int ldc) {
+  // op(A)(i, k) and op(B)(k, j) as strides.
+  const size_t a_i = trans_a ? 1 : size_t(lda), a_k = trans_a ? size_t(lda) : 1;
+  const size_t b_k = trans_b ? 1 : size_t(ldb), b_j = trans_b ? size_t(ldb) : 1;
+  Operands o;
+  if (N >= 4 || M < 4) {
+    // Lanes along N: op(B) must be contiguous along j.
+    o.a = A; o.a_i = a_i; o.a_k = a_k;
+    o.c = C; o.c_i = size_t(ldc); o.c_j = 1;
+    if (b_j == 1) {
+      o.b = B; o.b_k = b_k;
+    } else {
+      float* t = grow(t_direct, size_t(K) * N);
+      for (int k = 0; k < K; ++k)
+        for (int j = 0; j < N; ++j) t[size_t(k) * N + j] = B[k * b_k + j * b_j];
+      o.b = t; o.b_k = size_t(N);
+    }
+    direct(o, M, N, K, alpha, beta);
+  } else {
+    // N < 4 <= M: compute C^T (N x M) = op(B)^T op(A)^T, lanes along M.
+    // Row "i" of the swapped problem is column j of C, "b(k, j)" is op(A)(j, k).
+    o.a = B; o.a_i = b_j; o.a_k = b_k;
+    o.c = C; o.c_i = 1; o.c_j = size_t(ldc);
+    if (a_i == 1) {
+      o.b = A; o.b_k = a_k;
+    } else {
+      float* t = grow(t_direct, size_t(K) * M);
+      for (int k = 0; k < K; ++k)
+        for (int i = 0; i < M; ++i) t[size_t(k) * M + i] = A[i * a_i + k * a_k];
+      o.b = t; o.b_k = size_t(M);
+    }
+    direct(o, N, M, K, alpha, beta);
+  }
+}
+
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
@@ -173,6 +319,10 @@ void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const fl
   if (K <= 0 || alpha == 0.0f) {  // C = beta C; A and B are not read (BLAS rule)
     for (int i = 0; i < M; ++i)
       for (int j = 0; j < N; ++j) C[size_t(i) * ldc + j] = beta == 0.0f ? 0.0f : beta * C[size_t(i) * ldc + j];
+    return;
+  }
+  if (use_direct(M, N, K)) {
+    gemm_direct(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
   const int nc_max = N < kNC ? N : kNC, kc_max = K < kKC ? K : kKC, mc_max = M < kMC ? M : kMC;

@@ -7,7 +7,10 @@
 //   beta == 0 overwrites C without reading it (so C may hold garbage or NaN).
 //
 // gemm() is the fast path (packed panels, register-blocked 4-lane micro-kernel
-// through simd.h); gemm_ref() is the plain triple loop it is tested against.
+// through simd.h; small problems - K <= 256 and all three operands within 16 K
+// floats, chosen by shape only - skip the packing and read the operands in
+// place, with the same per-element sum order, so both paths give the same
+// bits); gemm_ref() is the plain triple loop it is tested against.
 #pragma once
 
 namespace kern {

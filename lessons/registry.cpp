@@ -7,6 +7,8 @@
 namespace pg {
 
 std::unique_ptr<Lesson> make_two_pass_softmax();
+std::unique_ptr<Lesson> make_icl_softmax_regression();
+std::unique_ptr<Lesson> make_transformers_as_svm();
 std::unique_ptr<Lesson> make_cnn_svm();
 std::unique_ptr<Lesson> make_z_loss();
 std::unique_ptr<Lesson> make_elasticface();
@@ -14,6 +16,8 @@ std::unique_ptr<Lesson> make_elasticface();
 const std::vector<LessonEntry>& lesson_registry() {
   static const std::vector<LessonEntry> table = {
       {make_two_pass_softmax},
+      {make_icl_softmax_regression},
+      {make_transformers_as_svm},
       {make_cnn_svm},
       {make_z_loss},
       {make_elasticface},

@@ -7,6 +7,8 @@
 namespace pg {
 
 std::unique_ptr<Lesson> make_two_pass_softmax();
+std::unique_ptr<Lesson> make_icl_gd();
+std::unique_ptr<Lesson> make_icl_multihead();
 std::unique_ptr<Lesson> make_icl_softmax_regression();
 std::unique_ptr<Lesson> make_transformers_as_svm();
 std::unique_ptr<Lesson> make_cnn_svm();
@@ -16,6 +18,8 @@ std::unique_ptr<Lesson> make_elasticface();
 const std::vector<LessonEntry>& lesson_registry() {
   static const std::vector<LessonEntry> table = {
       {make_two_pass_softmax},
+      {make_icl_gd},
+      {make_icl_multihead},
       {make_icl_softmax_regression},
       {make_transformers_as_svm},
       {make_cnn_svm},

@@ -6,8 +6,10 @@
 #include <string>
 
 #include "lessons/session.h"
+#include "tests/lesson_test_util.h"
 
 using namespace pg;
+using lesson_test::metric;
 
 namespace {
 
@@ -17,25 +19,8 @@ void run_to_end(Session& s, const char* id, uint64_t seed, std::initializer_list
   REQUIRE(s.open(id, msg));
   for (const auto& kv : knobs) REQUIRE(s.set(kv.first, kv.second, msg));
   s.reset(seed);
-  for (int i = 0; i < 100000 && !s.lesson().done(); ++i) s.advance(1000, 1e9);
+  lesson_test::run_to_end(s);
   REQUIRE(s.lesson().done());
-}
-
-double metric(Session& s, const char* key) {
-  MetricList m;
-  s.lesson().metrics(m);
-  const Metric* found = m.find(key);
-  REQUIRE(found != nullptr);
-  return found->value;
-}
-
-std::string all_metrics(Session& s) {
-  MetricList m;
-  s.lesson().metrics(m);
-  std::string out;
-  for (const Metric& x : m.items())
-    if (!x.timing) out += x.key + "=" + std::to_string(x.value) + ";";
-  return out;
 }
 
 }  // namespace
@@ -86,9 +71,9 @@ TEST_CASE("icl-softmax-regression and transformers-as-svm: metrics are determini
     REQUIRE(b.open(id, msg));
     b.reset(5);
     while (!b.lesson().done()) b.advance(1, 1e9);  // one unit per call
-    CHECK(all_metrics(a) == all_metrics(b));
+    CHECK(lesson_test::deterministic_metrics(a) == lesson_test::deterministic_metrics(b));
     Session c;
     run_to_end(c, id, 6);
-    CHECK(all_metrics(a) != all_metrics(c));
+    CHECK(lesson_test::deterministic_metrics(a) != lesson_test::deterministic_metrics(c));
   }
 }

@@ -74,10 +74,18 @@ void reference_softmax(const std::vector<float>& x, std::vector<double>& ref) {
   for (double& r : ref) r /= sum;
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+// Median of at most kRounds samples, sorted in a stack copy (no allocation).
+double median(const std::vector<double>& samples) {
+  if (samples.empty()) return NAN;
+  double v[kRounds];
+  const size_t n = samples.size() < size_t(kRounds) ? samples.size() : size_t(kRounds);
+  for (size_t i = 0; i < n; ++i) {  // insertion sort: at most kRounds values
+    const double x = samples[i];
+    size_t j = i;
+    for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
+    v[j] = x;
+  }
+  return v[n / 2];
 }
 
 class TwoPassSoftmax : public Lesson {
@@ -114,13 +122,7 @@ class TwoPassSoftmax : public Lesson {
     }
     kern::softmax_naive(x_.data(), y_.data(), size_t(n_));
     naive_nonfinite_ = count_nonfinite();
-    for (auto& per_variant : samples_)
-      for (auto& per_path : per_variant) {
-        per_path.clear();
-        per_path.reserve(kRounds);
-      }
-    rounds_ = 0;
-    next_unit_ = 0;
+    clear_timings();
   }
 
   // One unit = one timing of one variant on one path, repeated until at
@@ -132,6 +134,7 @@ class TwoPassSoftmax : public Lesson {
     while (done < max_steps && !this->done()) {
       const int v = (next_unit_ / 2) % kNumVariants, path = next_unit_ % 2;
       samples_[v][path].push_back(time_ns_per_element(v, path));
+      median_ns_[v][path] = median(samples_[v][path]);  // the panel reads this every frame
       ++next_unit_, ++done;
       if (next_unit_ % kUnitsPerRound == 0) ++rounds_;
       if (now_ms() - start >= budget_ms) break;
@@ -215,7 +218,19 @@ class TwoPassSoftmax : public Lesson {
     return elapsed * 1e6 / (double(reps) * double(n_));
   }
 
-  double ns_per_element(int v, int path) const { return median(samples_[v][path]); }
+  double ns_per_element(int v, int path) const { return median_ns_[v][path]; }
+
+  // Forget all timings (new input, or "Measure again").
+  void clear_timings() {
+    for (int v = 0; v < kNumVariants; ++v)
+      for (int p = 0; p < 2; ++p) {
+        samples_[v][p].clear();
+        samples_[v][p].reserve(kRounds);
+        median_ns_[v][p] = NAN;
+      }
+    rounds_ = 0;
+    next_unit_ = 0;
+  }
   double gb_per_s(int v, int path) const {
     return kAccessesPerElement[v] * 4.0 / ns_per_element(v, path);  // bytes per ns == GB/s
   }
@@ -231,6 +246,7 @@ class TwoPassSoftmax : public Lesson {
   Accuracy accuracy_[kNumVariants][2];
   int naive_nonfinite_ = 0;
   std::vector<double> samples_[kNumVariants][2];
+  double median_ns_[kNumVariants][2] = {};
   int rounds_ = 0;
   int next_unit_ = 0;
 };
@@ -281,12 +297,7 @@ void TwoPassSoftmax::draw(PanelContext& ctx) {
     plot::bar_chart("##ns", ImVec2(-1, 0), labels, simd_ns, kNumVariants, "ns", scalar_ns, "SIMD", "scalar");
     ImGui::Text("Effective memory bandwidth (%s path):", simd_ ? "SIMD" : "scalar");
     plot::bar_chart("##gbs", ImVec2(-1, 0), labels, gbs, kNumVariants, "GB/s");
-    if (ImGui::Button("Measure again")) {
-      for (auto& per_variant : samples_)
-        for (auto& per_path : per_variant) per_path.clear();
-      rounds_ = 0;
-      next_unit_ = 0;
-    }
+    if (ImGui::Button("Measure again")) clear_timings();
     ImGui::Spacing();
     ImGui::Text("Accuracy against a double-precision reference (%s path):", simd_ ? "SIMD" : "scalar");
     if (ImGui::BeginTable("##acc", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {

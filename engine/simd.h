@@ -159,6 +159,15 @@ inline float hmax(f32x4 a) {
 }
 // a * b + c without fusion (wasm SIMD has no FMA; keep native identical).
 inline f32x4 madd(f32x4 a, f32x4 b, f32x4 c) { return add(mul(a, b), c); }
+// x where |x| >= threshold, else +0 (NaN is kept: the compare is false).
+// Training code calls this where values would otherwise drift into the
+// subnormal range (|x| < 2^-126): x86 CPUs take a ~100-cycle microcode assist
+// for every operation that reads or makes a subnormal, and WebAssembly cannot
+// switch on the CPU's flush-to-zero mode as native code could.
+inline f32x4 flush_below(f32x4 x, f32x4 threshold) {
+  const f32x4 magnitude = bit_andnot(set1(-0.0f), x);
+  return bit_andnot(cmplt(magnitude, threshold), x);
+}
 // Round to nearest even for |x| < 2^22 by adding and subtracting 1.5 * 2^23.
 inline f32x4 round_nearest(f32x4 x) {
   const f32x4 magic = set1(12582912.0f);

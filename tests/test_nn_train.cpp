@@ -14,6 +14,7 @@
 #include "engine/nn/losses_margin.h"
 #include "engine/nn/losses_softmax.h"
 #include "engine/nn/trainer.h"
+#include "engine/simd.h"
 
 static const double kNoBudgetLimit = 1e12;  // ms: run exactly the requested steps
 
@@ -281,4 +282,63 @@ TEST_CASE("MNIST pack: a small MLP learns within a few hundred steps") {
   trainer.evaluate_all(1000);
   INFO("accuracy " << trainer.run(0).last_eval.accuracy);
   CHECK(trainer.run(0).last_eval.accuracy >= 0.85f);
+}
+
+// ---- subnormal numbers ---------------------------------------------------------
+// x86 CPUs run ~100x slower on every operation with a subnormal operand or
+// result, and WebAssembly cannot turn on flush-to-zero; a converged run on an
+// easy toy used to slow down 2-3x as its gradients and Adam moments decayed
+// into that range.  simd::flush_below and the thresholds in optim.h keep
+// them out.
+static int count_subnormal(const float* x, size_t n) {
+  int count = 0;
+  for (size_t i = 0; i < n; ++i) count += std::fpclassify(x[i]) == FP_SUBNORMAL;
+  return count;
+}
+
+TEST_CASE("flush_below: the SIMD form and its scalar twin agree on edge values") {
+  const float sub = 1e-40f, tiny = nn::kTinyGradient;
+  const float xs[] = {0.0f, -0.0f, sub, -sub, 1.17549435e-38f, tiny * 0.5f, -tiny * 0.5f, tiny, -tiny, tiny * 2.0f,
+                      1.0f, -3.0f, INFINITY, -INFINITY, NAN, 1e30f};
+  for (float x : xs) {
+    float lanes[4];
+    simd::store(lanes, simd::flush_below(simd::set4(x, x, x, x), simd::set1(tiny)));
+    const float scalar = nn::flush_below(x, tiny);
+    uint32_t a, b;
+    std::memcpy(&a, &lanes[2], 4);
+    std::memcpy(&b, &scalar, 4);
+    CHECK_MESSAGE(a == b, "x = " << x);
+    if (std::isnan(x)) CHECK(std::isnan(scalar));
+    else if (std::fabs(x) < tiny) CHECK(b == 0u);  // +0, also for -0 and negative tiny values
+    else CHECK(scalar == x);
+  }
+}
+
+TEST_CASE("a long converged run keeps gradients and optimizer moments out of the subnormal range") {
+  for (nn::OptimizerKind kind : {nn::OptimizerKind::adam, nn::OptimizerKind::sgd}) {
+    nn::TrainerConfig config;
+    config.seed = 3;
+    config.batch_size = 32;
+    config.eval_every = 0;
+    nn::Trainer trainer;
+    trainer.reset(data::make_blobs(512, 3, 0.2f, 3), data::Dataset(), config);
+    nn::OptimizerConfig opt = adam(kind == nn::OptimizerKind::adam ? 3e-3f : 0.1f);
+    opt.kind = kind;
+    REQUIRE(trainer.add_run("mlp", nn::mlp(2, {32, 32}, 3), std::make_unique<nn::SoftmaxCrossEntropy>(), opt) == 0);
+    int subnormal_grads = 0;
+    trainer.set_grad_hook([&](int, nn::Model& m, const float*, const int*, int) {
+      subnormal_grads += count_subnormal(m.grads(), size_t(m.num_params()));
+    });
+    trainer.step(3000, kNoBudgetLimit);
+    const nn::Run& run = trainer.run(0);
+    INFO("optimizer " << (kind == nn::OptimizerKind::adam ? "adam" : "sgd"));
+    REQUIRE_FALSE(trainer.diverged());
+    CHECK(run.last_loss < 1e-3f);  // converged: the regime where subnormals used to appear
+    CHECK(subnormal_grads == 0);
+    CHECK(count_subnormal(run.dlogits.data(), run.dlogits.size()) == 0);
+    const auto& m = run.optimizer.first_moment();
+    const auto& v = run.optimizer.second_moment();
+    CHECK(count_subnormal(m.data(), m.size()) == 0);
+    CHECK(count_subnormal(v.data(), v.size()) == 0);
+  }
 }

@@ -136,6 +136,9 @@ void Trainer::train_run(int r) {
   int correct = 0;
   for (int b = 0; b < B; ++b) correct += argmax_row(logits + b * C, C) == batch_y_[b] ? 1 : 0;
   R.loss->backward(logits, batch_y_.data(), B, C, R.dlogits.data());
+  // Near-converged losses give logit gradients like 1e-37; their products in
+  // the backward pass would be subnormal, and slow (see kTinyGradient, optim.h).
+  flush_below(R.dlogits.data(), B * C, kTinyGradient);
   m.backward(R.dlogits.data());
   if (grad_hook_) grad_hook_(r, m, batch_x_.data(), batch_y_.data(), B);
   R.last_grad_norm = clip_grad_norm(m.grads(), m.num_params(), config_.clip_norm);

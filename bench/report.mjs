@@ -1,17 +1,18 @@
-// report.mjs - collects the JSON lines of every benchmark program in a
-// directory (*.jsonl), prints one table, and writes <dir>/results.json with
-// all figures, the ratios of issue 5 and whether each target is met.
+// report.mjs - collects the JSON lines of the benchmark programs in a
+// directory (*.jsonl: wasm.jsonl from side_by_side.mjs, native.jsonl from
+// bench_native), prints one table, and writes <dir>/results.json with all
+// figures, the ratios of issue 5 and whether each target is met.
 //
-// bench/run repeats each program in rounds; the lines of one figure are
-// combined into the median of the round medians and the overall min / max.
-//
-// Ratios (> 1 means the engine, or SIMD, or wasm is faster), from medians:
+// Ratios (> 1 means the engine, or SIMD, or wasm is faster):
 //   gemm256_vs_tfjs         engine wasm-simd gemm_256 / TF.js gemm_256
 //   gemm256_simd_vs_scalar  engine wasm-simd gemm_256 / engine wasm-scalar gemm_256
 //   softmax_vs_tfjs         per shape, engine wasm-simd softmax_<shape> / TF.js
 //   softmax_vs_tfjs_min     the smallest of those
-//   mlp_step_vs_tfjs        engine wasm-simd mlp_step / TF.js mlp_step (null if absent)
+//   mlp_step_vs_tfjs        engine wasm-simd mlp_step / TF.js mlp_step
 //   wasm_vs_native          per figure, engine wasm-simd / engine native
+// All but the last are "paired": the median over rounds of the ratio of the
+// two samples taken seconds apart in one process (side_by_side.mjs).
+// wasm_vs_native divides the medians of two processes.
 //
 // Usage: node bench/report.mjs build/bench
 import fs from 'node:fs';
@@ -20,8 +21,8 @@ import path from 'node:path';
 
 const dir = process.argv[2] || 'build/bench';
 const figures = [];
-// Kernel programs first, so the table follows bench_kernels.cpp's order.
-const order = ['native.jsonl', 'wasm_simd.jsonl', 'wasm_scalar.jsonl', 'tfjs.jsonl'];
+// wasm.jsonl first, so the table follows figures.cpp's order.
+const order = ['wasm.jsonl', 'native.jsonl'];
 const rank = (f) => (order.includes(f) ? order.indexOf(f) : order.length);
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
 files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -42,38 +43,25 @@ if (figures.length === 0) {
   process.exit(1);
 }
 
-// bench/run repeats every program in rounds: combine the lines of one figure
-// into the median of their medians and the overall min and max.
-const groups = new Map();
-for (const f of figures) {
-  const key = `${f.platform}|${f.name}`;
-  if (!groups.has(key)) groups.set(key, []);
-  groups.get(key).push(f);
-}
+const combined = figures;
 const medianOf = (v) => {
   const s = [...v].sort((a, b) => a - b), n = s.length;
   return n % 2 ? s[n >> 1] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 };
-const combined = [...groups.values()].map((g) => ({
-  ...g[0],
-  median: medianOf(g.map((f) => f.median)),
-  min: Math.min(...g.map((f) => f.min ?? f.median)),
-  max: Math.max(...g.map((f) => f.max ?? f.median)),
-  rounds: g.length,
-  round_medians: g.map((f) => f.median),
-}));
 
 const platforms = ['native', 'wasm-simd', 'wasm-scalar', 'tfjs-wasm'];
 const byKey = new Map(combined.map((f) => [`${f.platform}|${f.name}`, f]));
 const get = (platform, name) => byKey.get(`${platform}|${name}`);
 const ratio = (a, b) => (a && b && b.median > 0 ? a.median / b.median : null);
+// The paired ratio recorded on the wasm-simd line ('vs_tfjs' or 'simd_vs_scalar').
+const paired = (name, key) => get('wasm-simd', name)?.paired?.[key] ?? null;
 const round = (v, d = 3) => (v === null ? null : Number(v.toFixed(d)));
 
 // ---- ratios ---------------------------------------------------------------------------
 const softmaxShapes = ['256x1024', '16x65536', '1x4194304'];
 const softmaxVsTfjs = {};
 for (const s of softmaxShapes) {
-  const r = ratio(get('wasm-simd', `softmax_${s}`), get('tfjs-wasm', `softmax_${s}`));
+  const r = paired(`softmax_${s}`, 'vs_tfjs');
   if (r !== null) softmaxVsTfjs[s] = round(r);
 }
 const softmaxValues = Object.values(softmaxVsTfjs);
@@ -83,11 +71,11 @@ for (const f of combined.filter((x) => x.platform === 'wasm-simd')) {
   if (r !== null) wasmVsNative[f.name] = round(r);
 }
 const ratios = {
-  gemm256_vs_tfjs: round(ratio(get('wasm-simd', 'gemm_256'), get('tfjs-wasm', 'gemm_256'))),
-  gemm256_simd_vs_scalar: round(ratio(get('wasm-simd', 'gemm_256'), get('wasm-scalar', 'gemm_256'))),
+  gemm256_vs_tfjs: round(paired('gemm_256', 'vs_tfjs')),
+  gemm256_simd_vs_scalar: round(paired('gemm_256', 'simd_vs_scalar')),
   softmax_vs_tfjs: softmaxVsTfjs,
   softmax_vs_tfjs_min: softmaxValues.length === softmaxShapes.length ? Math.min(...softmaxValues) : null,
-  mlp_step_vs_tfjs: round(ratio(get('wasm-simd', 'mlp_step'), get('tfjs-wasm', 'mlp_step'))),
+  mlp_step_vs_tfjs: round(paired('mlp_step', 'vs_tfjs')),
   wasm_vs_native: wasmVsNative,
 };
 const targets = {
@@ -108,18 +96,18 @@ const cell = (f) => (f ? `${fmt(f.median)} (${fmt(f.min)}-${fmt(f.max)})` : '-')
 function fmt(v) {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
-const header = ['figure', 'unit', ...platforms, 'wasm/native', 'wasm/tfjs'];
+const header = ['figure', 'unit', ...platforms, 'wasm/native', 'simd/scalar', 'wasm/tfjs'];
 const rows = names.map((n) => {
   const unit = combined.find((f) => f.name === n).unit;
-  const w = get('wasm-simd', n);
-  const rn = ratio(w, get('native', n)), rt = ratio(w, get('tfjs-wasm', n));
-  return [n, unit, ...platforms.map((p) => cell(get(p, n))),
-    rn === null ? '-' : rn.toFixed(2), rt === null ? '-' : rt.toFixed(2)];
+  const rn = ratio(get('wasm-simd', n), get('native', n));
+  const rs = paired(n, 'simd_vs_scalar'), rt = paired(n, 'vs_tfjs');
+  const show = (v) => (v === null ? '-' : v.toFixed(2));
+  return [n, unit, ...platforms.map((p) => cell(get(p, n))), show(rn), show(rs), show(rt)];
 });
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-const rounds = Math.max(...combined.map((f) => f.rounds));
-console.log(`median of ${rounds} round(s) (min-max over all samples); higher is faster`);
+const rounds = Math.max(...combined.map((f) => f.rounds ?? 1));
+console.log(`median of ${rounds} rounds (min-max); higher is faster; simd/scalar and wasm/tfjs are paired ratios`);
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
@@ -137,7 +125,6 @@ const results = {
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, load: os.loadavg() },
   clock: clocks.length === 1 ? clocks[0] : clocks,
   figures: combined,
-  lines: figures,
   ratios,
   targets: targetStatus,
 };

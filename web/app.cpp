@@ -8,6 +8,7 @@
 // hash and the JS API live in web/shell.js; natively a lesson list is drawn here.
 #include <GLFW/glfw3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cmath>
@@ -244,7 +245,10 @@ void frame() {
   PanelContext ctx{s, ImGui::GetFontSize()};
   draw_header(ctx);
   ImGui::BeginChild("##panel");
-  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 60.0f);  // readable line length
+  // A readable line length (60 em), or the panel's width when it is narrower:
+  // a wrap position past the visible edge would clip every paragraph there.
+  ImGui::PushTextWrapPos(
+      std::min(ImGui::GetFontSize() * 60.0f, ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x));
   s.lesson().draw(ctx);
   ImGui::PopTextWrapPos();
   ImGui::Dummy(ImVec2(0, ImGui::GetFontSize() * 2));

@@ -160,6 +160,9 @@ void paper_table(const char* id, const PaperRow* rows, int count) {
   ImGui::TableSetupColumn("Live, here", 0, 1.0f);
   ImGui::TableSetupColumn("Setting", 0, 1.6f);
   ImGui::TableHeadersRow();
+  // Wrap at each cell's right edge (0), not at the panel's wrap position,
+  // which lies past the narrower columns and would clip their text.
+  ImGui::PushTextWrapPos(0.0f);
   for (int i = 0; i < count; ++i) {
     const PaperRow& r = rows[i];
     ImGui::TableNextRow();
@@ -178,6 +181,7 @@ void paper_table(const char* id, const PaperRow* rows, int count) {
     ImGui::TableSetColumnIndex(3);
     ImGui::TextWrapped("%s", r.note);
   }
+  ImGui::PopTextWrapPos();
   ImGui::EndTable();
 }
 

@@ -27,6 +27,20 @@
 #if defined(__EMSCRIPTEN__)
 #include <emscripten/emscripten.h>
 #include <emscripten/html5.h>
+
+// Sets the canvas's backing store and GLFW's window size to width x height.
+// Emscripten's glfwSetWindowSize does this too, except when the size equals
+// the screen's: then it requests fullscreen instead (its convention) and
+// leaves the canvas at its old size.  A full-window canvas at
+// devicePixelRatio 1 (an embedded lesson in a fullscreen frame, or any
+// headless browser) hits exactly that case.
+EM_JS(void, pg_set_canvas_size, (int width, int height), {
+  Browser.setCanvasSize(width, height);
+  if (GLFW.active) {
+    GLFW.active.width = width;
+    GLFW.active.height = height;
+  }
+});
 #endif
 
 namespace pg {
@@ -117,7 +131,7 @@ void update_scale_and_theme() {
   const int want_w = int(std::lround(css_w * scale)), want_h = int(std::lround(css_h * scale));
   int cur_w = 0, cur_h = 0;
   glfwGetWindowSize(g_app.window, &cur_w, &cur_h);
-  if (want_w > 0 && want_h > 0 && (want_w != cur_w || want_h != cur_h)) glfwSetWindowSize(g_app.window, want_w, want_h);
+  if (want_w > 0 && want_h > 0 && (want_w != cur_w || want_h != cur_h)) pg_set_canvas_size(want_w, want_h);
 #else
   float sx = 1, sy = 1;
   glfwGetWindowContentScale(g_app.window, &sx, &sy);

@@ -232,6 +232,23 @@ test('HiDPI: the canvas backing store follows devicePixelRatio 2 and follows win
   await context.close();
 });
 
+test('an embedded lesson fills its frame: canvas backing store = window size, no band below', async () => {
+  // At devicePixelRatio 1 a full-window canvas has the screen's size in a
+  // headless browser, the case Emscripten's glfwSetWindowSize turns into a
+  // fullscreen request instead of a resize (web/app.cpp); with the top bar
+  // hidden the canvas also used to keep its old CSS height (web/style.css).
+  const { page, errors, context } = await newPage({ viewport: { width: 640, height: 900 } });
+  await openPlayground(page, server.url, 'z-loss?embed=1');
+  await frames(page, 5);
+  const size = await page.evaluate(() => {
+    const c = document.getElementById('canvas');
+    return { w: c.width, h: c.height, iw: innerWidth, ih: innerHeight, ch: c.clientHeight };
+  });
+  assert.deepEqual([size.w, size.h, size.ch], [size.iw, size.ih, size.ih], JSON.stringify(size));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('light theme switches both the page and the panel', async () => {
   const { page, errors, context } = await newPage();
   await openPlayground(page, server.url, 'two-pass-softmax');

@@ -246,7 +246,23 @@ void LinePlot::draw() {
   dl->PushClipRect(f.min, f.max, true);
   const float font = ImGui::GetFontSize(), thick = std::fmax(1.5f, font / 9.0f);
 
-  // Reference lines: dashed, labelled at their right (or top) end.
+  // The legend goes in the top corner, left or right, that hides less: count
+  // the series vertices and reference lines under each candidate box.
+  const bool has_legend = num_series_ > 1 || (num_series_ == 1 && series_[0].label && *series_[0].label);
+  float legend_w = 0, legend_h = 0;
+  for (int s = 0; has_legend && s < num_series_; ++s) {
+    if (!series_[s].label) continue;
+    legend_w = std::fmax(legend_w, font + 10 + ImGui::CalcTextSize(series_[s].label).x);
+    legend_h += font + 3;
+  }
+  const ImVec2 left_min(f.min.x + 4, f.min.y + 4), right_min(f.max.x - 4 - legend_w, f.min.y + 4);
+  auto in_box = [&](ImVec2 box_min, ImVec2 p) {
+    return p.x >= box_min.x && p.x <= box_min.x + legend_w && p.y >= box_min.y && p.y <= box_min.y + legend_h;
+  };
+  int hidden_left = 0, hidden_right = 0;
+
+  // Reference lines: dashed, labelled at their right end (horizontal) or
+  // top end (vertical).
   for (int r = 0; r < num_refs_; ++r) {
     const Ref& ref = refs_[r];
     if (!usable(ref.v, ref.vertical ? x_.log : y_.log)) continue;
@@ -254,7 +270,17 @@ void LinePlot::draw() {
     const float dash = font * 0.5f;
     if (ref.vertical) {
       for (float y = f.min.y; y < f.max.y; y += dash * 2) dl->AddLine(ImVec2(p, y), ImVec2(p, std::fmin(y + dash, f.max.y)), ref.color, thick * 0.8f);
-      if (ref.label) dl->AddText(ImVec2(p + 3, f.min.y + 2), ref.color, ref.label);
+      // Labelled just above the frame when the plot has a top margin (a y
+      // label makes one), clear of the legend and the data; else at the top.
+      const bool above = f.min.y - f.outer_min.y >= font;
+      if (ref.label) {
+        dl->PushClipRect(f.outer_min, f.outer_max, false);  // the frame's clip would cut it
+        dl->AddText(ImVec2(p + 3, above ? f.min.y - font - 1 : f.min.y + 2), ref.color, ref.label);
+        dl->PopClipRect();
+      }
+      // The line itself may run under the legend's translucent box.
+      if (p >= left_min.x && p <= left_min.x + legend_w) hidden_left += 2;
+      if (p >= right_min.x && p <= right_min.x + legend_w) hidden_right += 2;
     } else {
       for (float x = f.min.x; x < f.max.x; x += dash * 2) dl->AddLine(ImVec2(x, p), ImVec2(std::fmin(x + dash, f.max.x), p), ref.color, thick * 0.8f);
       if (ref.label) {
@@ -278,6 +304,10 @@ void LinePlot::draw() {
         continue;
       }
       const ImVec2 p(mx.to_px(x), my.to_px(y));
+      if (has_legend) {
+        hidden_left += in_box(left_min, p);
+        hidden_right += in_box(right_min, p);
+      }
       if (se.points) {
         dl->AddCircleFilled(p, thick * 1.6f, se.color, 10);
       } else if (have_prev && (!se.dashed || (i / stride) % 2 == 0)) {
@@ -289,16 +319,17 @@ void LinePlot::draw() {
   dl->PopClipRect();
   dl->AddRect(f.min, f.max, ink(0.35f));
 
-  // Legend (top left inside the plot).
-  if (num_series_ > 1 || (num_series_ == 1 && series_[0].label && *series_[0].label)) {
+  // Legend, in the top corner chosen above (left on a tie).
+  if (has_legend) {
+    const float x0 = hidden_right < hidden_left ? right_min.x : left_min.x;
     float y = f.min.y + 4;
     for (int s = 0; s < num_series_; ++s) {
       if (!series_[s].label) continue;
       const ImVec2 ts = ImGui::CalcTextSize(series_[s].label);
-      dl->AddRectFilled(ImVec2(f.min.x + 4, y), ImVec2(f.min.x + 14 + font + ts.x, y + font + 2),
+      dl->AddRectFilled(ImVec2(x0, y), ImVec2(x0 + 10 + font + ts.x, y + font + 2),
                         ImGui::GetColorU32(ImGuiCol_WindowBg, 0.75f));
-      dl->AddLine(ImVec2(f.min.x + 6, y + font * 0.55f), ImVec2(f.min.x + 6 + font, y + font * 0.55f), series_[s].color, thick * 1.5f);
-      dl->AddText(ImVec2(f.min.x + 10 + font, y), ink(), series_[s].label);
+      dl->AddLine(ImVec2(x0 + 2, y + font * 0.55f), ImVec2(x0 + 2 + font, y + font * 0.55f), series_[s].color, thick * 1.5f);
+      dl->AddText(ImVec2(x0 + 6 + font, y), ink(), series_[s].label);
       y += font + 3;
     }
   }

@@ -82,28 +82,27 @@ void StableMaxCrossEntropy::probabilities(const float* logits, int B, int C, flo
 
 // ------------------------------------------------------ multi-label (DEXML)
 
-// Marks the positives of one row in flags (C,) and returns how many distinct
-// valid ones there are (-1 padding and duplicates ignored).
-static int mark_positives(unsigned char* flags, const int* row_labels, int P, int C) {
-  for (int j = 0; j < C; ++j) flags[j] = 0;
+void PositiveSetLoss::reserve(int, int classes) { is_positive_.assign(classes, 0); }
+
+int PositiveSetLoss::mark_row(const int* labels, int b, int C) {
+  if (int(is_positive_.size()) < C) is_positive_.assign(C, 0);
+  for (int j = 0; j < C; ++j) is_positive_[j] = 0;
+  const int* row_labels = labels + b * positives_per_row;
   int count = 0;
-  for (int k = 0; k < P; ++k) {
+  for (int k = 0; k < positives_per_row; ++k) {
     const int l = row_labels[k];
-    if (l >= 0 && l < C && !flags[l]) {
-      flags[l] = 1;
+    if (l >= 0 && l < C && !is_positive_[l]) {
+      is_positive_[l] = 1;
       ++count;
     }
   }
   return count;
 }
 
-void MultiPositiveSoftmax::reserve(int, int classes) { is_positive_.assign(classes, 0); }
-
 float MultiPositiveSoftmax::forward(const float* logits, const int* labels, int B, int C) {
-  if (int(is_positive_.size()) < C) is_positive_.assign(C, 0);
   double total = 0.0;
   for (int b = 0; b < B; ++b) {
-    const int count = mark_positives(is_positive_.data(), labels + b * positives_per_row, positives_per_row, C);
+    const int count = mark_row(labels, b, C);
     if (count == 0) continue;
     const float* z = logits + b * C;
     double smax = double(scale) * z[0];
@@ -121,10 +120,9 @@ float MultiPositiveSoftmax::forward(const float* logits, const int* labels, int 
 }
 
 void MultiPositiveSoftmax::backward(const float* logits, const int* labels, int B, int C, float* dlogits) {
-  if (int(is_positive_.size()) < C) is_positive_.assign(C, 0);
   for (int b = 0; b < B; ++b) {
     float* d = dlogits + b * C;
-    const int count = mark_positives(is_positive_.data(), labels + b * positives_per_row, positives_per_row, C);
+    const int count = mark_row(labels, b, C);
     if (count == 0) {
       for (int j = 0; j < C; ++j) d[j] = 0.0f;
       continue;
@@ -141,8 +139,6 @@ void MultiPositiveSoftmax::backward(const float* logits, const int* labels, int 
     }
   }
 }
-
-void DecoupledSoftmax::reserve(int, int classes) { is_positive_.assign(classes, 0); }
 
 // Per row: N' = sum_{j not in P} e^(s_j - m_neg) with m_neg the largest negative
 // score; for a positive l, m_l = max(s_l, m_neg) and
@@ -166,10 +162,9 @@ static DecoupledRow decoupled_row(const float* z, const unsigned char* is_positi
 }
 
 float DecoupledSoftmax::forward(const float* logits, const int* labels, int B, int C) {
-  if (int(is_positive_.size()) < C) is_positive_.assign(C, 0);
   double total = 0.0;
   for (int b = 0; b < B; ++b) {
-    const int count = mark_positives(is_positive_.data(), labels + b * positives_per_row, positives_per_row, C);
+    const int count = mark_row(labels, b, C);
     if (count == 0) continue;
     const float* z = logits + b * C;
     const DecoupledRow r = decoupled_row(z, is_positive_.data(), C, scale);
@@ -188,11 +183,10 @@ float DecoupledSoftmax::forward(const float* logits, const int* labels, int B, i
 }
 
 void DecoupledSoftmax::backward(const float* logits, const int* labels, int B, int C, float* dlogits) {
-  if (int(is_positive_.size()) < C) is_positive_.assign(C, 0);
   for (int b = 0; b < B; ++b) {
     float* d = dlogits + b * C;
     for (int j = 0; j < C; ++j) d[j] = 0.0f;
-    const int count = mark_positives(is_positive_.data(), labels + b * positives_per_row, positives_per_row, C);
+    const int count = mark_row(labels, b, C);
     if (count == 0) continue;
     const float* z = logits + b * C;
     const DecoupledRow r = decoupled_row(z, is_positive_.data(), C, scale);

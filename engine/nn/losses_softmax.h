@@ -42,24 +42,33 @@ class StableMaxCrossEntropy : public Loss {
 
 // Multi-label losses of DEXML (Gupta et al. 2024, sec. 3).  Labels are (B, P):
 // up to P positives per row, padded with -1 (a row needs at least one).  With
-// scores s_bj = scale * logits_bj and P_b the positive set:
-//
+// scores s_bj = scale * logits_bj and P_b the positive set.
+// PositiveSetLoss holds what the two share: P labels per row, the scale, and
+// the row's positive set as flags over the classes.
+class PositiveSetLoss : public Loss {
+ public:
+  PositiveSetLoss(int positives, float s) : positives_per_row(positives), scale(s) {}
+  void reserve(int max_batch, int classes) override;
+  int positives_per_row;
+  float scale;
+
+ protected:
+  // Marks row b's positives in is_positive_ (C,) and returns how many distinct
+  // valid ones it has (-1 padding and duplicates ignored).
+  int mark_row(const int* labels, int b, int C);
+  std::vector<unsigned char> is_positive_;  // (C,) row scratch
+};
+
 // Multi-positive softmax:
 //   L = (1/B) sum_b -(1/|P_b|) sum_{l in P_b} log( e^s_l / sum_j e^s_j )
 //   dL/ds_j = (1/B) (p_j - [j in P_b] / |P_b|)
 // Its minimum is log |P_b| (the probability mass is shared by the positives).
-class MultiPositiveSoftmax : public Loss {
+class MultiPositiveSoftmax : public PositiveSetLoss {
  public:
-  explicit MultiPositiveSoftmax(int positives, float s = 1.0f) : positives_per_row(positives), scale(s) {}
+  explicit MultiPositiveSoftmax(int positives, float s = 1.0f) : PositiveSetLoss(positives, s) {}
   const char* name() const override { return "multi-positive softmax"; }
-  void reserve(int max_batch, int classes) override;
   float forward(const float* logits, const int* labels, int B, int C) override;
   void backward(const float* logits, const int* labels, int B, int C, float* dlogits) override;
-  int positives_per_row;
-  float scale;
-
- private:
-  std::vector<unsigned char> is_positive_;  // (C,) row scratch
 };
 
 // Decoupled softmax: each positive competes only with the negatives,
@@ -67,18 +76,12 @@ class MultiPositiveSoftmax : public Loss {
 //   dL/ds_l = -(1/(B|P|)) (1 - q_l),  q_l = e^s_l / (e^s_l + N),  N = sum_{j not in P} e^s_j
 //   dL/ds_j = (1/(B|P|)) sum_{l in P} e^s_j / (e^s_l + N)     for j not in P
 // With one positive it equals softmax cross-entropy; its minimum is 0.
-class DecoupledSoftmax : public Loss {
+class DecoupledSoftmax : public PositiveSetLoss {
  public:
-  explicit DecoupledSoftmax(int positives, float s = 1.0f) : positives_per_row(positives), scale(s) {}
+  explicit DecoupledSoftmax(int positives, float s = 1.0f) : PositiveSetLoss(positives, s) {}
   const char* name() const override { return "decoupled softmax"; }
-  void reserve(int max_batch, int classes) override;
   float forward(const float* logits, const int* labels, int B, int C) override;
   void backward(const float* logits, const int* labels, int B, int C, float* dlogits) override;
-  int positives_per_row;
-  float scale;
-
- private:
-  std::vector<unsigned char> is_positive_;
 };
 
 }  // namespace nn

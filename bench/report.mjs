@@ -126,6 +126,8 @@ const results = {
   clock: clocks.length === 1 ? clocks[0] : clocks,
   figures: combined,
   ratios,
+  ratio_method: 'wasm_vs_native divides the medians of two processes; every other ratio is the median over ' +
+    'rounds of the ratio of two samples taken seconds apart in one process (bench/side_by_side.mjs)',
   targets: targetStatus,
 };
 fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(results, null, 2) + '\n');

@@ -25,6 +25,7 @@
 #elif defined(__SSE2__)
 #define PG_SIMD_BACKEND_SSE 1
 #include <emmintrin.h>
+#include <xmmintrin.h>  // _MM_TRANSPOSE4_PS
 #else
 #define PG_SIMD_BACKEND_SCALAR 1
 #endif
@@ -145,6 +146,30 @@ inline i32x4 i32_max(i32x4 a, i32x4 b) { i32x4 r; PG_LANEWISE(a.v[i] > b.v[i] ? 
 inline i32x4 i32_min(i32x4 a, i32x4 b) { i32x4 r; PG_LANEWISE(a.v[i] < b.v[i] ? a.v[i] : b.v[i]); }
 inline f32x4 i32_to_f32(i32x4 a) { f32x4 r; PG_LANEWISE((float)a.v[i]); }
 #undef PG_LANEWISE
+#endif
+
+// 4x4 transpose in registers: rows r0..r3 become the columns.
+#if defined(PG_SIMD_BACKEND_WASM)
+inline void transpose4(f32x4& r0, f32x4& r1, f32x4& r2, f32x4& r3) {
+  const v128_t t0 = wasm_i32x4_shuffle(r0.v, r1.v, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0.v, r1.v, 2, 6, 3, 7);
+  const v128_t t2 = wasm_i32x4_shuffle(r2.v, r3.v, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2.v, r3.v, 2, 6, 3, 7);
+  r0.v = wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5);
+  r1.v = wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7);
+  r2.v = wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5);
+  r3.v = wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7);
+}
+#elif defined(PG_SIMD_BACKEND_SSE)
+inline void transpose4(f32x4& r0, f32x4& r1, f32x4& r2, f32x4& r3) { _MM_TRANSPOSE4_PS(r0.v, r1.v, r2.v, r3.v); }
+#else
+inline void transpose4(f32x4& r0, f32x4& r1, f32x4& r2, f32x4& r3) {
+  f32x4* r[4] = {&r0, &r1, &r2, &r3};
+  for (int i = 0; i < 4; ++i)
+    for (int j = i + 1; j < 4; ++j) {
+      const float t = r[i]->v[j];
+      r[i]->v[j] = r[j]->v[i];
+      r[j]->v[i] = t;
+    }
+}
 #endif
 
 // ---- derived operations, identical on every backend -----------------------

@@ -185,6 +185,29 @@ struct Operands {
 
 thread_local std::vector<float> t_direct;  // op(B) made contiguous along j, when it is not
 
+// dst[c * ld_dst + r] = src[r * ld_src + c] for r < rows, c < cols, in 4 x 4
+// register blocks (the scalar loop, with its strided reads, cost about as
+// much as a small layer's product).
+void transpose_copy(const float* src, size_t ld_src, int rows, int cols, float* dst, size_t ld_dst) {
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      simd::f32x4 v0 = simd::load(src + size_t(r) * ld_src + c), v1 = simd::load(src + size_t(r + 1) * ld_src + c),
+                  v2 = simd::load(src + size_t(r + 2) * ld_src + c), v3 = simd::load(src + size_t(r + 3) * ld_src + c);
+      simd::transpose4(v0, v1, v2, v3);
+      simd::store(dst + size_t(c) * ld_dst + r, v0);
+      simd::store(dst + size_t(c + 1) * ld_dst + r, v1);
+      simd::store(dst + size_t(c + 2) * ld_dst + r, v2);
+      simd::store(dst + size_t(c + 3) * ld_dst + r, v3);
+    }
+    for (; c < cols; ++c)
+      for (int i = r; i < r + 4; ++i) dst[size_t(c) * ld_dst + i] = src[size_t(i) * ld_src + c];
+  }
+  for (; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) dst[size_t(c) * ld_dst + r] = src[size_t(r) * ld_src + c];
+}
+
 // Writes one 4-lane result y = alpha acc (+ beta c) to c(i, j..j+3).
 inline void put4(float* c, size_t c_j, simd::f32x4 acc, simd::f32x4 va, simd::f32x4 vb, float beta) {
   simd::f32x4 y = simd::mul(va, acc);
@@ -288,9 +311,9 @@ void gemm_direct(bool trans_a, bool trans_b, int M, int N, int K, float alpha, c
     if (b_j == 1) {
       o.b = B; o.b_k = b_k;
     } else {
+      // b_j != 1 means op(B) = B^T: B is (N x K) with rows b_j apart.
       float* t = grow(t_direct, size_t(K) * N);
-      for (int k = 0; k < K; ++k)
-        for (int j = 0; j < N; ++j) t[size_t(k) * N + j] = B[k * b_k + j * b_j];
+      transpose_copy(B, b_j, N, K, t, size_t(N));
       o.b = t; o.b_k = size_t(N);
     }
     direct(o, M, N, K, alpha, beta);
@@ -302,9 +325,9 @@ void gemm_direct(bool trans_a, bool trans_b, int M, int N, int K, float alpha, c
     if (a_i == 1) {
       o.b = A; o.b_k = a_k;
     } else {
+      // a_i != 1 means op(A) = A: (M x K) with rows a_i apart.
       float* t = grow(t_direct, size_t(K) * M);
-      for (int k = 0; k < K; ++k)
-        for (int i = 0; i < M; ++i) t[size_t(k) * M + i] = A[i * a_i + k * a_k];
+      transpose_copy(A, a_i, M, K, t, size_t(M));
       o.b = t; o.b_k = size_t(M);
     }
     direct(o, N, M, K, alpha, beta);

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "engine/nn/losses_face.h"
+#include "lessons/embedding_views.h"
 #include "lessons/trainer_lesson.h"
 #include "web/plots.h"
 #include "web/trainer_panel.h"
@@ -39,35 +40,6 @@ const LessonInfo kInfo = {
 
 constexpr int kRefreshSteps = 25;  // embeddings and angles are recomputed every this many steps
 constexpr int kRunFixed = 0, kRunElastic = 1;
-constexpr double kDeg = 180.0 / 3.14159265358979323846;
-
-// The fixed view of the sphere for dim = 3: rotate by yaw about z, then tilt
-// about x, and keep the first two coordinates (an orthographic projection).
-constexpr double kYaw = 0.6, kTilt = 0.5;
-void project(const float* v, int dim, float* xy) {
-  if (dim == 2) {
-    xy[0] = v[0], xy[1] = v[1];
-    return;
-  }
-  const double cy = std::cos(kYaw), sy = std::sin(kYaw), ct = std::cos(kTilt), st = std::sin(kTilt);
-  const double x = cy * v[0] - sy * v[1], y = sy * v[0] + cy * v[1], z = v[2];
-  xy[0] = float(x);
-  xy[1] = float(ct * z - st * y);  // looking slightly from below the equator: z up
-}
-
-double angle_deg(const float* a, const float* b, int dim) {
-  double dot = 0;
-  for (int k = 0; k < dim; ++k) dot += double(a[k]) * b[k];
-  return std::acos(std::max(-1.0, std::min(1.0, dot))) * kDeg;
-}
-
-void normalize(float* v, int dim) {
-  double n = 0;
-  for (int k = 0; k < dim; ++k) n += double(v[k]) * v[k];
-  n = std::sqrt(n);
-  if (n > 0)
-    for (int k = 0; k < dim; ++k) v[k] = float(v[k] / n);
-}
 
 class ElasticFace : public TrainerLesson {
  public:
@@ -97,11 +69,7 @@ class ElasticFace : public TrainerLesson {
   }
 
   nn::ModelSpec model_for(const data::Dataset& d) const override {
-    // x (B, 2) -> MLP -> e (B, dim) -> e / |e| -> cos(e, w_k) (B, C).  The embedding layer has no
-    // bias (a bias there can dominate and point every embedding the same way).
-    nn::ModelSpec spec = nn::ModelSpec::vectors(d.dim);
-    spec.linear(64).relu().linear(64).relu().linear(dim_, false).l2norm().cosine_linear(d.classes);
-    return spec;
+    return cosine_embedding_model(d.dim, dim_, d.classes);
   }
 
   void configure_toy(data::ToyConfig& cfg) const override {
@@ -125,72 +93,21 @@ class ElasticFace : public TrainerLesson {
                      spec, std::make_unique<nn::MarginSoftmax>(elastic), adam);
   }
 
-  void after_reset() override {
-    const data::Dataset& test = trainer_.test_data();
-    n_ = test.n;
-    C_ = test.classes;
-    const nn::Model& model = trainer_.run(0).model;
-    emb_layer_ = model.num_layers() - 2;   // the l2norm layer
-    head_layer_ = model.num_layers() - 1;  // cosine_linear: weights (C, dim)
-    D_ = model.layer_output_shape(emb_layer_).size();
-    chunk_ = std::min(n_, model.max_batch());
-    x_.assign(size_t(chunk_) * test.dim, 0.0f);
-    idx_.assign(size_t(chunk_), 0);
-    for (int r = 0; r < 2; ++r) {
-      emb_[r].assign(size_t(n_) * D_, 0.0f);
-      xy_[r].assign(size_t(n_) * 2, 0.0f);
-      w_[r].assign(size_t(C_) * D_, 0.0f);
-      wxy_[r].assign(size_t(C_) * 2, 0.0f);
-      spread_[r] = min_angle_[r] = NAN;
-    }
-    mean_.assign(size_t(C_) * D_, 0.0f);
-  }
+  void after_reset() override { views_.reset(trainer_); }
 
   int view_refresh_steps() const override { return kRefreshSteps; }
 
-  // Test embeddings (n, dim), their 2-D view, class weight directions and the two angle metrics, per run.
-  void refresh_views() override {
-    const data::Dataset& test = trainer_.test_data();
-    for (int r = 0; r < 2; ++r) {
-      nn::Model& model = trainer_.run(r).model;
-      for (int start = 0; start < n_; start += chunk_) {
-        const int B = std::min(chunk_, n_ - start);
-        for (int i = 0; i < B; ++i) idx_[i] = start + i;
-        test.gather(idx_.data(), B, x_.data(), nullptr);
-        model.forward(x_.data(), B);
-        const float* e = model.layer_output(emb_layer_);  // (B, dim), unit rows
-        std::copy(e, e + size_t(B) * D_, emb_[r].data() + size_t(start) * D_);
-      }
-      const float* w = model.params() + model.param_offset(head_layer_);  // (C, dim), not normalized
-      std::copy(w, w + size_t(C_) * D_, w_[r].data());
-      for (int k = 0; k < C_; ++k) {
-        normalize(&w_[r][size_t(k) * D_], D_);
-        project(&w_[r][size_t(k) * D_], D_, &wxy_[r][size_t(k) * 2]);
-      }
-      for (int i = 0; i < n_; ++i) project(&emb_[r][size_t(i) * D_], D_, &xy_[r][size_t(i) * 2]);
-      // class mean directions, then the mean angle of each embedding to its class's
-      std::fill(mean_.begin(), mean_.end(), 0.0f);
-      for (int i = 0; i < n_; ++i)
-        for (int k = 0; k < D_; ++k) mean_[size_t(test.y[i]) * D_ + k] += emb_[r][size_t(i) * D_ + k];
-      for (int c = 0; c < C_; ++c) normalize(&mean_[size_t(c) * D_], D_);
-      double spread = 0;
-      for (int i = 0; i < n_; ++i) spread += angle_deg(&emb_[r][size_t(i) * D_], &mean_[size_t(test.y[i]) * D_], D_);
-      spread_[r] = n_ > 0 ? spread / n_ : NAN;
-      double least = 180.0;
-      for (int a = 0; a < C_; ++a)
-        for (int b = a + 1; b < C_; ++b) least = std::min(least, angle_deg(&w_[r][size_t(a) * D_], &w_[r][size_t(b) * D_], D_));
-      min_angle_[r] = least;
-    }
-  }
+  // Test embeddings, class weight directions and the two angle metrics, per run.
+  void refresh_views() override { views_.refresh(trainer_); }
 
   void metrics(MetricList& out) const override {
     const bool ready = data_ready();
     out.add("test_acc_elastic", test_accuracy(kRunElastic));
     out.add("test_acc_arcface", test_accuracy(kRunFixed));
-    out.add("intra_class_spread_deg", ready ? spread_[kRunElastic] : NAN);
-    out.add("intra_class_spread_deg_arcface", ready ? spread_[kRunFixed] : NAN);
-    out.add("min_inter_class_angle_deg", ready ? min_angle_[kRunElastic] : NAN);
-    out.add("min_inter_class_angle_deg_arcface", ready ? min_angle_[kRunFixed] : NAN);
+    out.add("intra_class_spread_deg", ready ? views_.spread_deg(kRunElastic) : NAN);
+    out.add("intra_class_spread_deg_arcface", ready ? views_.spread_deg(kRunFixed) : NAN);
+    out.add("min_inter_class_angle_deg", ready ? views_.min_angle_deg(kRunElastic) : NAN);
+    out.add("min_inter_class_angle_deg_arcface", ready ? views_.min_angle_deg(kRunFixed) : NAN);
     out.add("train_loss_elastic", ready ? trainer_.run(kRunElastic).smoothed_loss : NAN);
     out.add("train_loss_arcface", ready ? trainer_.run(kRunFixed).smoothed_loss : NAN);
     out.add("steps_trained", ready ? trainer_.steps_done() : 0);
@@ -199,46 +116,11 @@ class ElasticFace : public TrainerLesson {
   void draw(PanelContext& ctx) override;
 
  private:
-  void draw_embeddings();
-
   int classes_ = 8, dim_ = 2, kind_ = 0;
   double scale_ = 32, margin_ = 0.5, sigma_ = 0.05;
   bool plus_ = false;
-  int n_ = 0, C_ = 0, D_ = 2, chunk_ = 0, emb_layer_ = 0, head_layer_ = 0;
-  std::vector<float> x_, emb_[2], xy_[2], w_[2], wxy_[2], mean_;
-  std::vector<int> idx_;
-  double spread_[2] = {NAN, NAN}, min_angle_[2] = {NAN, NAN};
+  EmbeddingViews views_;
 };
-
-void ElasticFace::draw_embeddings() {
-  const data::Dataset& test = trainer_.test_data();
-  ImGui::Text("Test embeddings e/|e| and class weight directions w_k/|w_k|, step %d", trainer_.steps_done());
-  ImGui::SameLine();
-  ui::help_marker(D_ == 3 ? "Each dot is a test point's embedding on the unit sphere, colored by its class; each "
-                            "arrow is a class weight vector.  The sphere is seen from one fixed viewpoint (an "
-                            "orthographic projection), so dots on the far side overlap those in front.  Recomputed "
-                            "every 25 steps."
-                          : "Each dot is a test point's embedding on the unit circle, colored by its class; each "
-                            "arrow is a class weight vector.  Recomputed every 25 steps.");
-  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
-  const float h = std::min(w, ImGui::GetFontSize() * 22.0f);
-  for (int r = 0; r < 2; ++r) {
-    if (r) ImGui::SameLine();
-    ImGui::BeginGroup();
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(plot::palette(r)), "%s", trainer_.run(r).name.c_str());
-    ImGui::PushID(r);
-    plot::ScatterStyle style;
-    style.x_min = style.y_min = -1.25, style.x_max = style.y_max = 1.25;
-    style.radius = 2.5f;
-    style.arrows = wxy_[r].data();
-    style.num_arrows = C_;
-    style.unit_circle = true;
-    plot::scatter("##embeddings", ImVec2(w, h), xy_[r].data(), test.y.data(), n_, style);
-    ImGui::Text("spread %.1f°   closest classes %.1f° apart", spread_[r], min_angle_[r]);
-    ImGui::PopID();
-    ImGui::EndGroup();
-  }
-}
 
 void ElasticFace::draw(PanelContext& ctx) {
   if (ui::section("The problem")) {
@@ -278,8 +160,9 @@ void ElasticFace::draw(PanelContext& ctx) {
     if (draw_data_status()) {
       ui::trainer_summary(trainer_);
       ui::trainer_curves(trainer_);
-      draw_embeddings();
-      ImGui::TextDisabled("Evenly spaced on a circle, %d classes would be %.1f° apart.", C_, 360.0 / (C_ > 0 ? C_ : 1));
+      views_.draw(trainer_, kRefreshSteps);
+      ImGui::TextDisabled("Evenly spaced on a circle, %d classes would be %.1f° apart.", views_.classes(),
+                          360.0 / (views_.classes() > 0 ? views_.classes() : 1));
     }
   }
   if (ui::section("What the paper reports")) {

@@ -19,7 +19,7 @@ const char* TrainerLesson::dataset_key(int id) { return kKeys[id]; }
 const char* TrainerLesson::dataset_name() const { return kNames[dataset_]; }
 
 void TrainerLesson::declare_training(ParamList& p, int default_dataset, int default_steps, double default_lr,
-                                     int first_dataset, int last_dataset) {
+                                     int first_dataset, int last_dataset, int min_batch, int default_batch) {
   // The choice lists only the lesson's range; dataset_ stays a global id.
   std::vector<std::string> keys;
   for (int i = first_dataset; i <= last_dataset; ++i) keys.push_back(kKeys[i]);
@@ -34,7 +34,7 @@ void TrainerLesson::declare_training(ParamList& p, int default_dataset, int defa
                          "training diverge (the lesson stops and says so).",
                          true);
   lr.restarts = false;
-  p.integer("batch", "batch size", &batch_, 8, 256, 32, "Examples per mini-batch.", true);
+  p.integer("batch", "batch size", &batch_, min_batch, 256, default_batch, "Examples per mini-batch.", true);
 }
 
 void TrainerLesson::reset(uint64_t seed) {

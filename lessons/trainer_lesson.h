@@ -27,9 +27,11 @@ class TrainerLesson : public Lesson {
   void live_param_changed(const ParamSpec& spec) override;
 
  protected:
-  // Declares dataset, steps, lr and batch.  `first`/`last` bound the choice.
+  // Declares dataset, steps, lr and batch.  `first`/`last` bound the choice;
+  // min_batch/default_batch for losses that need large batches (batch statistics).
   void declare_training(ParamList& p, int default_dataset, int default_steps, double default_lr,
-                        int first_dataset = kBlobs, int last_dataset = kFashionMnist);
+                        int first_dataset = kBlobs, int last_dataset = kFashionMnist, int min_batch = 8,
+                        int default_batch = 32);
   // The lesson adds its runs to trainer_ (same init, same batches).
   virtual void add_runs(const nn::ModelSpec& spec, const nn::OptimizerConfig& optimizer) = 0;
   // The network for the current data: an MLP sized to the input.

@@ -1,0 +1,144 @@
+// embedding_views.cpp - see embedding_views.h.
+#include "lessons/embedding_views.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "web/plots.h"
+#include "web/ui.h"
+
+namespace pg {
+namespace {
+
+constexpr double kDeg = 180.0 / 3.14159265358979323846;
+
+// The fixed view of the sphere for dim = 3: rotate by yaw about z, then tilt
+// about x, and keep the first two coordinates (an orthographic projection).
+constexpr double kYaw = 0.6, kTilt = 0.5;
+void project(const float* v, int dim, float* xy) {
+  if (dim == 2) {
+    xy[0] = v[0], xy[1] = v[1];
+    return;
+  }
+  const double cy = std::cos(kYaw), sy = std::sin(kYaw), ct = std::cos(kTilt), st = std::sin(kTilt);
+  const double x = cy * v[0] - sy * v[1], y = sy * v[0] + cy * v[1], z = v[2];
+  xy[0] = float(x);
+  xy[1] = float(ct * z - st * y);  // looking slightly from below the equator: z up
+}
+
+double angle_deg(const float* a, const float* b, int dim) {
+  double dot = 0;
+  for (int k = 0; k < dim; ++k) dot += double(a[k]) * b[k];
+  return std::acos(std::max(-1.0, std::min(1.0, dot))) * kDeg;
+}
+
+void normalize(float* v, int dim) {
+  double n = 0;
+  for (int k = 0; k < dim; ++k) n += double(v[k]) * v[k];
+  n = std::sqrt(n);
+  if (n > 0)
+    for (int k = 0; k < dim; ++k) v[k] = float(v[k] / n);
+}
+
+}  // namespace
+
+nn::ModelSpec cosine_embedding_model(int input_dim, int embed_dim, int classes) {
+  nn::ModelSpec spec = nn::ModelSpec::vectors(input_dim);
+  spec.linear(64).relu().linear(64).relu().linear(embed_dim, false).l2norm().cosine_linear(classes);
+  return spec;
+}
+
+void EmbeddingViews::reset(const nn::Trainer& trainer) {
+  const data::Dataset& test = trainer.test_data();
+  n_ = test.n;
+  C_ = test.classes;
+  const nn::Model& model = trainer.run(0).model;
+  emb_layer_ = model.num_layers() - 2;   // the l2norm layer
+  head_layer_ = model.num_layers() - 1;  // cosine_linear: weights (C, dim)
+  D_ = model.layer_output_shape(emb_layer_).size();
+  chunk_ = std::min(n_, model.max_batch());
+  x_.assign(size_t(chunk_) * test.dim, 0.0f);
+  idx_.assign(size_t(chunk_), 0);
+  for (int r = 0; r < kRuns; ++r) {
+    emb_[r].assign(size_t(n_) * D_, 0.0f);
+    xy_[r].assign(size_t(n_) * 2, 0.0f);
+    w_[r].assign(size_t(C_) * D_, 0.0f);
+    wxy_[r].assign(size_t(C_) * 2, 0.0f);
+    cos_[r].assign(size_t(n_) * C_, 0.0f);
+    spread_[r] = min_angle_[r] = NAN;
+  }
+  mean_.assign(size_t(C_) * D_, 0.0f);
+}
+
+// Test embeddings (n, dim), their 2-D view, class weight directions and the two angle metrics, per run.
+void EmbeddingViews::refresh(nn::Trainer& trainer) {
+  const data::Dataset& test = trainer.test_data();
+  for (int r = 0; r < kRuns && r < trainer.num_runs(); ++r) {
+    nn::Model& model = trainer.run(r).model;
+    for (int start = 0; start < n_; start += chunk_) {
+      const int B = std::min(chunk_, n_ - start);
+      for (int i = 0; i < B; ++i) idx_[i] = start + i;
+      test.gather(idx_.data(), B, x_.data(), nullptr);
+      const float* cos = model.forward(x_.data(), B);   // (B, C)
+      const float* e = model.layer_output(emb_layer_);  // (B, dim), unit rows
+      std::copy(e, e + size_t(B) * D_, emb_[r].data() + size_t(start) * D_);
+      std::copy(cos, cos + size_t(B) * C_, cos_[r].data() + size_t(start) * C_);
+    }
+    const float* w = model.params() + model.param_offset(head_layer_);  // (C, dim), not normalized
+    std::copy(w, w + size_t(C_) * D_, w_[r].data());
+    for (int k = 0; k < C_; ++k) {
+      normalize(&w_[r][size_t(k) * D_], D_);
+      project(&w_[r][size_t(k) * D_], D_, &wxy_[r][size_t(k) * 2]);
+    }
+    for (int i = 0; i < n_; ++i) project(&emb_[r][size_t(i) * D_], D_, &xy_[r][size_t(i) * 2]);
+    // class mean directions, then the mean angle of each embedding to its class's
+    std::fill(mean_.begin(), mean_.end(), 0.0f);
+    for (int i = 0; i < n_; ++i)
+      for (int k = 0; k < D_; ++k) mean_[size_t(test.y[i]) * D_ + k] += emb_[r][size_t(i) * D_ + k];
+    for (int c = 0; c < C_; ++c) normalize(&mean_[size_t(c) * D_], D_);
+    double spread = 0;
+    for (int i = 0; i < n_; ++i) spread += angle_deg(&emb_[r][size_t(i) * D_], &mean_[size_t(test.y[i]) * D_], D_);
+    spread_[r] = n_ > 0 ? spread / n_ : NAN;
+    double least = 180.0;
+    for (int a = 0; a < C_; ++a)
+      for (int b = a + 1; b < C_; ++b) least = std::min(least, angle_deg(&w_[r][size_t(a) * D_], &w_[r][size_t(b) * D_], D_));
+    min_angle_[r] = least;
+  }
+}
+
+void EmbeddingViews::draw(const nn::Trainer& trainer, int refresh_steps) const {
+  const data::Dataset& test = trainer.test_data();
+  ImGui::Text("Test embeddings e/|e| and class weight directions w_k/|w_k|, step %d", trainer.steps_done());
+  ImGui::SameLine();
+  char help[400];
+  std::snprintf(help, sizeof help,
+                D_ == 3 ? "Each dot is a test point's embedding on the unit sphere, colored by its class; each "
+                          "arrow is a class weight vector.  The sphere is seen from one fixed viewpoint (an "
+                          "orthographic projection), so dots on the far side overlap those in front.  Recomputed "
+                          "every %d steps."
+                        : "Each dot is a test point's embedding on the unit circle, colored by its class; each "
+                          "arrow is a class weight vector.  Recomputed every %d steps.",
+                refresh_steps);
+  ui::help_marker(help);
+  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+  const float h = std::min(w, ImGui::GetFontSize() * 22.0f);
+  for (int r = 0; r < kRuns && r < trainer.num_runs(); ++r) {
+    if (r) ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(plot::palette(r)), "%s", trainer.run(r).name.c_str());
+    ImGui::PushID(r);
+    plot::ScatterStyle style;
+    style.x_min = style.y_min = -1.25, style.x_max = style.y_max = 1.25;
+    style.radius = 2.5f;
+    style.arrows = wxy_[r].data();
+    style.num_arrows = C_;
+    style.unit_circle = true;
+    plot::scatter("##embeddings", ImVec2(w, h), xy_[r].data(), test.y.data(), n_, style);
+    ImGui::Text("spread %.1f°   closest classes %.1f° apart", spread_[r], min_angle_[r]);
+    ImGui::PopID();
+    ImGui::EndGroup();
+  }
+}
+
+}  // namespace pg

@@ -14,6 +14,7 @@ std::unique_ptr<Lesson> make_transformers_as_svm();
 std::unique_ptr<Lesson> make_cnn_svm();
 std::unique_ptr<Lesson> make_z_loss();
 std::unique_ptr<Lesson> make_elasticface();
+std::unique_ptr<Lesson> make_cfcd_madacos();
 
 const std::vector<LessonEntry>& lesson_registry() {
   static const std::vector<LessonEntry> table = {
@@ -25,6 +26,7 @@ const std::vector<LessonEntry>& lesson_registry() {
       {make_cnn_svm},
       {make_z_loss},
       {make_elasticface},
+      {make_cfcd_madacos},
   };
   return table;
 }

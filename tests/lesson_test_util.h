@@ -3,7 +3,10 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "lessons/session.h"
 
@@ -30,6 +33,20 @@ inline std::string deterministic_metrics(pg::Session& s) {
   for (const pg::Metric& x : m.items())
     if (!x.timing) out += x.key + "=" + std::to_string(x.value) + ";";
   return out;
+}
+
+// deterministic_metrics of lesson `id` after a whole run from `seed`, with the
+// given knob settings, advancing per_call units per advance(): the frame-split
+// checks compare it across per_call values.
+inline std::string metrics_after_run(const char* id, std::initializer_list<std::pair<const char*, const char*>> knobs,
+                                     uint64_t seed, int per_call) {
+  pg::Session s;
+  std::string msg;
+  REQUIRE_MESSAGE(s.open(id, msg), msg);
+  for (const auto& kv : knobs) REQUIRE_MESSAGE(s.set(kv.first, kv.second, msg), msg);
+  s.reset(seed);
+  run_to_end(s, per_call);
+  return deterministic_metrics(s);
 }
 
 }  // namespace lesson_test

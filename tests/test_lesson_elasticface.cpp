@@ -79,15 +79,7 @@ TEST_CASE("elasticface: 3-D embeddings, CosFace, ElasticFace+ and ten classes al
 }
 
 TEST_CASE("elasticface: the same steps give the same views however they are split into frames") {
-  auto run = [](int per_call) {
-    Session s;
-    std::string msg;
-    s.open("elasticface", msg);
-    s.set("steps", "130", msg);
-    s.reset(6);
-    run_to_end(s, per_call);
-    return lesson_test::deterministic_metrics(s);
-  };
+  auto run = [](int per_call) { return lesson_test::metrics_after_run("elasticface", {{"steps", "130"}}, 6, per_call); };
   const std::string whole = run(1000);
   CHECK(run(9) == whole);
   CHECK(run(1) == whole);

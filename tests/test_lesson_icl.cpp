@@ -13,7 +13,6 @@
 #include "tests/lesson_test_util.h"
 
 using namespace pg;
-using lesson_test::deterministic_metrics;
 using lesson_test::metric;
 using lesson_test::run_to_end;
 
@@ -65,15 +64,7 @@ TEST_CASE("icl-gd: more layers, more GD steps, lower error beyond n = d") {
 }
 
 TEST_CASE("icl-gd: the same numbers however the units are split into frames") {
-  auto run = [](int per_call) {
-    Session s;
-    std::string msg;
-    s.open("icl-gd", msg);
-    s.set("noise", "0.2", msg);
-    s.reset(9);
-    run_to_end(s, per_call);
-    return deterministic_metrics(s);
-  };
+  auto run = [](int per_call) { return lesson_test::metrics_after_run("icl-gd", {{"noise", "0.2"}}, 9, per_call); };
   CHECK(run(1) == run(7));
 }
 

@@ -283,12 +283,17 @@ void LinePlot::draw() {
       if (p >= right_min.x && p <= right_min.x + legend_w) hidden_right += 2;
     } else {
       for (float x = f.min.x; x < f.max.x; x += dash * 2) dl->AddLine(ImVec2(x, p), ImVec2(std::fmin(x + dash, f.max.x), p), ref.color, thick * 0.8f);
+      // Its label goes above the line at the right or the left end, whichever
+      // hides less data (counted with the series below, drawn after them).
       if (ref.label) {
         const ImVec2 ts = ImGui::CalcTextSize(ref.label);
-        dl->AddText(ImVec2(f.max.x - ts.x - 4, p - font - 1), ref.color, ref.label);
+        hlabel_[r] = {ImVec2(f.min.x + 4, p - font - 1), ImVec2(f.max.x - ts.x - 4, p - font - 1), ts, 0, 0};
       }
     }
   }
+  auto in_rect = [](ImVec2 min, ImVec2 size, ImVec2 p) {
+    return p.x >= min.x && p.x <= min.x + size.x && p.y >= min.y && p.y <= min.y + size.y;
+  };
 
   // Series.  Long series are decimated to about one vertex per pixel column
   // (min/max kept) so a 100k-point loss curve costs what a 1k one does.
@@ -308,6 +313,11 @@ void LinePlot::draw() {
         hidden_left += in_box(left_min, p);
         hidden_right += in_box(right_min, p);
       }
+      for (int r = 0; r < num_refs_; ++r) {
+        if (refs_[r].vertical || !refs_[r].label) continue;
+        hlabel_[r].hidden_left += in_rect(hlabel_[r].left, hlabel_[r].size, p);
+        hlabel_[r].hidden_right += in_rect(hlabel_[r].right, hlabel_[r].size, p);
+      }
       if (se.points) {
         dl->AddCircleFilled(p, thick * 1.6f, se.color, 10);
       } else if (have_prev && (!se.dashed || (i / stride) % 2 == 0)) {
@@ -316,12 +326,31 @@ void LinePlot::draw() {
       prev = p, have_prev = true;
     }
   }
+  // The legend's top corner: the one that hides less (left on a tie).
+  const float legend_x0 = hidden_right < hidden_left ? right_min.x : left_min.x;
+  // Horizontal reference labels: the right end unless the left hides less
+  // (the legend's box counts as hidden data).
+  for (int r = 0; r < num_refs_; ++r) {
+    const Ref& ref = refs_[r];
+    if (ref.vertical || !ref.label || !usable(ref.v, y_.log)) continue;
+    HLabel& h = hlabel_[r];
+    if (has_legend) {
+      const ImVec2 legend_min(legend_x0, f.min.y + 4), legend_size(legend_w, legend_h);
+      auto overlaps = [&](ImVec2 min) {
+        return min.x < legend_min.x + legend_size.x && legend_min.x < min.x + h.size.x &&
+               min.y < legend_min.y + legend_size.y && legend_min.y < min.y + h.size.y;
+      };
+      h.hidden_left += overlaps(h.left) ? 1000 : 0;
+      h.hidden_right += overlaps(h.right) ? 1000 : 0;
+    }
+    dl->AddText(h.hidden_left < h.hidden_right ? h.left : h.right, ref.color, ref.label);
+  }
   dl->PopClipRect();
   dl->AddRect(f.min, f.max, ink(0.35f));
 
-  // Legend, in the top corner chosen above (left on a tie).
+  // Legend, in the top corner chosen above.
   if (has_legend) {
-    const float x0 = hidden_right < hidden_left ? right_min.x : left_min.x;
+    const float x0 = legend_x0;
     float y = f.min.y + 4;
     for (int s = 0; s < num_series_; ++s) {
       if (!series_[s].label) continue;

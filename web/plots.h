@@ -68,6 +68,10 @@ class LinePlot {
   ImVec2 size_;
   Axis x_, y_;
   Series series_[kMaxSeries];
+  // Where a horizontal reference line's label may go (left or right end,
+  // above the line) and how many series vertices each place would hide.
+  struct HLabel { ImVec2 left, right, size; int hidden_left, hidden_right; };
+  HLabel hlabel_[kMaxRefs] = {};
   Ref refs_[kMaxRefs];
   int num_series_ = 0, num_refs_ = 0;
 };

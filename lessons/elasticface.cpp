@@ -7,7 +7,7 @@
 // and compare it with unit class weight vectors (l2norm + cosine_linear).
 // One is trained with a fixed margin (ArcFace, or CosFace), the other with
 // ElasticFace: a margin drawn afresh from N(m, sigma^2) for every sample at
-// every step (and, with "+", handed out by difficulty).  The panel shows the
+// every step (and, with "+", handed out by difficulty).  The views show the
 // test embeddings and the class directions of both runs, and how tight the
 // classes are (intra-class spread) and how far apart (smallest angle between
 // class weights).
@@ -19,9 +19,8 @@
 #include "engine/nn/losses_face.h"
 #include "lessons/embedding_views.h"
 #include "lessons/trainer_lesson.h"
-#include "web/plots.h"
-#include "web/trainer_panel.h"
-#include "web/ui.h"
+#include "ui/panel.h"
+#include "ui/plots.h"
 
 namespace pg {
 namespace {
@@ -35,6 +34,7 @@ const LessonInfo kInfo = {
     "https://github.com/fdbtrs/ElasticFace",
     "C. Losses on top of softmax",
     LessonKind::trainer,
+    Stepping::on_play,
     "ArcFace's fixed angular margin vs ElasticFace's random one, on embeddings you can see on a circle or sphere.",
 };
 
@@ -43,10 +43,13 @@ constexpr int kRunFixed = 0, kRunElastic = 1;
 
 class ElasticFace : public TrainerLesson {
  public:
+  ElasticFace() : views_(outputs_) {}
+
   const LessonInfo& info() const override { return kInfo; }
 
-  void declare(ParamList& p) override {
-    declare_training(p, kBlobs, 1500, 0.005, kBlobs, kMoons);
+  void declare(Declaration& d) override {
+    ParamList& p = d.params;
+    declare_training(d, kBlobs, 1500, 0.005, kBlobs, kMoons);
     p.integer("classes", "classes", &classes_, 5, 10, 8,
               "Number of classes of the 2-D toy set (two moons always has 2).  More classes crowd the circle.");
     p.integer("dim", "embedding dimension", &dim_, 2, 3, 2,
@@ -66,6 +69,21 @@ class ElasticFace : public TrainerLesson {
     p.toggle("plus", "ElasticFace+", &plus_, false,
              "Sort the drawn margins so the hardest samples of the batch (lowest target cosine) get the largest "
              "ones.");
+    declare_text(d.text);
+    d.view("embeddings", "Test embeddings and class weight directions, both runs",
+           [this](const ViewContext& v) { draw_embeddings(v); });
+    declare_summary_view(d);
+    declare_curves_view(d);
+    d.metric("test_acc_elastic", "test accuracy of the ElasticFace run (fraction; whole test set after the run)");
+    d.metric("test_acc_arcface", "test accuracy of the fixed-margin run (ArcFace, or CosFace with kind = cos)");
+    d.metric("intra_class_spread_deg", "ElasticFace run: mean angle (degrees) of a test embedding to its class's "
+                                       "mean direction");
+    d.metric("intra_class_spread_deg_arcface", "the same for the fixed-margin run");
+    d.metric("min_inter_class_angle_deg", "ElasticFace run: smallest angle (degrees) between two class weight vectors");
+    d.metric("min_inter_class_angle_deg_arcface", "the same for the fixed-margin run");
+    d.metric("train_loss_elastic", "smoothed mini-batch loss of the ElasticFace run");
+    d.metric("train_loss_arcface", "smoothed mini-batch loss of the fixed-margin run");
+    d.metric("steps_trained", "optimizer steps taken by each run");
   }
 
   nn::ModelSpec model_for(const data::Dataset& d) const override {
@@ -113,76 +131,75 @@ class ElasticFace : public TrainerLesson {
     out.add("steps_trained", ready ? trainer_.steps_done() : 0);
   }
 
-  void draw(PanelContext& ctx) override;
-
  private:
+  void declare_text(Walkthrough& t);
+
+  // The two circles (or spheres), then how far apart evenly spaced classes would be.
+  void draw_embeddings(const ViewContext& v) const {
+    if (!draw_data_status()) return;
+    const float line = ImGui::GetTextLineHeightWithSpacing();
+    views_.draw(v.width, v.height > 0 ? v.height - line : 0.0f, kRefreshSteps);
+    ImGui::TextDisabled("Evenly spaced on a circle, %d classes would be %.1f° apart.", views_.classes(),
+                        360.0 / (views_.classes() > 0 ? views_.classes() : 1));
+  }
+
   int classes_ = 8, dim_ = 2, kind_ = 0;
   double scale_ = 32, margin_ = 0.5, sigma_ = 0.05;
   bool plus_ = false;
-  EmbeddingViews views_;
+  EmbeddingViews views_;  // outputs embeddings, class_weights, test_cosines
 };
 
-void ElasticFace::draw(PanelContext& ctx) {
-  if (ui::section("The problem")) {
-    ui::paragraph(
-        "A face recognition network is trained as a classifier over thousands of identities, but used "
-        "differently: two photos are the same person if their embeddings point in nearly the same direction.  "
-        "So training should pack each identity's embeddings tightly and keep identities far apart on the "
-        "sphere.  ArcFace and CosFace do this with a fixed margin: the true class must win by m.  Boutros "
-        "et al. argue that one fixed m suits no real data set, where some identities vary much more than "
-        "others, and make the margin random.");
-  }
-  if (ui::section("The method")) {
-    ui::paragraph("Normalize the embedding e and every class weight w_j; the logits are scaled cosines, "
-                  "with θ_j the angle between e and w_j:");
-    ui::equation("cos θ_j = (w_j · e) / (|w_j| |e|)        logit_j = s cos θ_j   (j ≠ y)");
-    ui::paragraph("The true class y gets a margin (ArcFace adds it to the angle, CosFace subtracts it from the "
-                  "cosine), then softmax cross-entropy:");
-    ui::equation("ArcFace:  s cos(θ_y + m)        CosFace:  s (cos θ_y − m)");
-    ui::paragraph("ElasticFace replaces the constant m by a fresh draw per sample and per step (the paper's "
-                  "ElasticFace-Arc and ElasticFace-Cos losses):");
-    ui::equation("m_i ~ N(m, σ²):   s cos(θ_y + m_i)   or   s (cos θ_y − m_i)");
-    ui::paragraph("ElasticFace+ draws the same margins, but sorts them: the samples of the batch that are "
-                  "furthest from their class (lowest cos θ_y) receive the largest margins.  Both runs here "
-                  "treat angles beyond π − m as insightface's ArcFace does (a falling cos θ − m sin m), which "
-                  "keeps the toy runs from collapsing; the official ElasticFace code has no such branch.");
-  }
-  if (ui::section("Try this")) {
-    ui::all_knobs(ctx);
-    ui::bullet("Watch the arrows spread around the circle: the margin pushes every class weight away from "
-               "its neighbours, and each class's dots gather around its arrow.");
-    ui::bullet("Set sigma to 0: the two runs become identical, step for step (the same loss, init and batches).");
-    ui::bullet("Raise sigma to 0.1, or switch on ElasticFace+, and compare the spread and the closest-class "
-               "angle of the two runs.");
-    ui::bullet("Try 10 classes on a circle with m = 0.6 rad: evenly spaced, neighbours are only 36° (0.63 rad) "
-               "apart, barely more than the margin.  Then give the classes room with dim = 3.");
-    ImGui::Spacing();
-    if (draw_data_status()) {
-      ui::trainer_summary(trainer_);
-      ui::trainer_curves(trainer_);
-      views_.draw(trainer_, kRefreshSteps);
-      ImGui::TextDisabled("Evenly spaced on a circle, %d classes would be %.1f° apart.", views_.classes(),
-                          360.0 / (views_.classes() > 0 ? views_.classes() : 1));
-    }
-  }
-  if (ui::section("What the paper reports")) {
-    ui::paragraph("The paper's claims, as stated in its abstract (its benchmark tables are not quoted here: we "
-                  "could not check the numbers):");
-    ui::bullet("ElasticFace beats ArcFace and CosFace when it uses the same geometric transformation "
-               "(ElasticFace-Arc vs ArcFace, ElasticFace-Cos vs CosFace), on a large set of mainstream face "
-               "verification benchmarks.");
-    ui::bullet("It advanced the state of the art on seven of nine mainstream benchmarks.");
-    ImGui::Spacing();
-    ui::paragraph("Settings in the official code (config/config.py and config_ElasticCosFace.py): s = 64, "
-                  "m = 0.5 with std 0.05 for ElasticFace-Arc, m = 0.35 with std 0.05 for ElasticFace-Cos; "
-                  "512-D embeddings from a ResNet-100 trained on MS1MV2 (85,742 identities).");
-    ImGui::TextDisabled("Teaching simplification: 2-D toy points and 5-10 classes instead of face images and "
-                        "85,742 identities; 2-D or 3-D embeddings instead of 512-D, so that you can see them.");
-  }
+void ElasticFace::declare_text(Walkthrough& t) {
+  t.section("The problem")
+      .paragraph("A face recognition network is trained as a classifier over thousands of identities, but used "
+                 "differently: two photos are the same person if their embeddings point in nearly the same "
+                 "direction.  So training should pack each identity's embeddings tightly and keep identities far "
+                 "apart on the sphere.  ArcFace and CosFace do this with a fixed margin: the true class must win "
+                 "by m.  Boutros et al. argue that one fixed m suits no real data set, where some identities vary "
+                 "much more than others, and make the margin random.");
+  t.section("The method")
+      .paragraph("Normalize the embedding e and every class weight w_j; the logits are scaled cosines, "
+                 "with θ_j the angle between e and w_j:")
+      .equation("cos θ_j = (w_j · e) / (|w_j| |e|)        logit_j = s cos θ_j   (j ≠ y)")
+      .paragraph("The true class y gets a margin (ArcFace adds it to the angle, CosFace subtracts it from the "
+                 "cosine), then softmax cross-entropy:")
+      .equation("ArcFace:  s cos(θ_y + m)        CosFace:  s (cos θ_y − m)")
+      .paragraph("ElasticFace replaces the constant m by a fresh draw per sample and per step (the paper's "
+                 "ElasticFace-Arc and ElasticFace-Cos losses):")
+      .equation("m_i ~ N(m, σ²):   s cos(θ_y + m_i)   or   s (cos θ_y − m_i)")
+      .paragraph("ElasticFace+ draws the same margins, but sorts them: the samples of the batch that are "
+                 "furthest from their class (lowest cos θ_y) receive the largest margins.  Both runs here "
+                 "treat angles beyond π − m as insightface's ArcFace does (a falling cos θ − m sin m), which "
+                 "keeps the toy runs from collapsing; the official ElasticFace code has no such branch.");
+  t.section("Try this")
+      .bullet("Watch the arrows spread around the circle: the margin pushes every class weight away from "
+              "its neighbours, and each class's dots gather around its arrow.")
+      .bullet("Set sigma to 0: the two runs become identical, step for step (the same loss, init and batches).")
+      .bullet("Raise sigma to 0.1, or switch on ElasticFace+, and compare the spread and the closest-class "
+              "angle of the two runs.")
+      .bullet("Try 10 classes on a circle with m = 0.6 rad: evenly spaced, neighbours are only 36° (0.63 rad) "
+              "apart, barely more than the margin.  Then give the classes room with dim = 3.");
+  t.section("What the paper reports")
+      .paragraph("The paper's claims, as stated in its abstract (its benchmark tables are not quoted here: we "
+                 "could not check the numbers):")
+      .bullet("ElasticFace beats ArcFace and CosFace when it uses the same geometric transformation "
+              "(ElasticFace-Arc vs ArcFace, ElasticFace-Cos vs CosFace), on a large set of mainstream face "
+              "verification benchmarks.")
+      .bullet("It advanced the state of the art on seven of nine mainstream benchmarks.")
+      .paper("ElasticFace vs the fixed-margin loss of the same kind", "better on mainstream face verification "
+             "benchmarks (abstract; numbers not quoted)", "test_acc_elastic", "%.1f%% (ElasticFace)",
+             "Live: test accuracy on the 2-D toy, not face verification.", 100)
+      .paper("The fixed-margin loss (ArcFace or CosFace)", "(not quoted here)", "test_acc_arcface",
+             "%.1f%% (fixed margin)", "Live: the same network, init and batches.", 100)
+      .paragraph("Settings in the official code (config/config.py and config_ElasticCosFace.py): s = 64, "
+                 "m = 0.5 with std 0.05 for ElasticFace-Arc, m = 0.35 with std 0.05 for ElasticFace-Cos; "
+                 "512-D embeddings from a ResNet-100 trained on MS1MV2 (85,742 identities).")
+      .note("Teaching simplification: 2-D toy points and 5-10 classes instead of face images and 85,742 "
+            "identities; 2-D or 3-D embeddings instead of 512-D, so that you can see them.");
 }
 
 }  // namespace
 
-std::unique_ptr<Lesson> make_elasticface() { return std::make_unique<ElasticFace>(); }
+PG_REGISTER_LESSON(ElasticFace, 13);
 
 }  // namespace pg

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "web/plots.h"
-#include "web/ui.h"
+#include "ui/panel.h"
+#include "ui/plots.h"
 
 namespace pg {
 namespace {
@@ -49,8 +49,14 @@ nn::ModelSpec cosine_embedding_model(int input_dim, int embed_dim, int classes) 
   return spec;
 }
 
+EmbeddingViews::EmbeddingViews(Outputs& outputs)
+    : embeddings_(outputs.array("embeddings")),
+      weights_(outputs.array("class_weights")),
+      cosines_(outputs.array("test_cosines")) {}
+
 void EmbeddingViews::reset(const nn::Trainer& trainer) {
   const data::Dataset& test = trainer.test_data();
+  runs_ = std::min(kRuns, trainer.num_runs());
   n_ = test.n;
   C_ = test.classes;
   const nn::Model& model = trainer.run(0).model;
@@ -60,12 +66,15 @@ void EmbeddingViews::reset(const nn::Trainer& trainer) {
   chunk_ = std::min(n_, model.max_batch());
   x_.assign(size_t(chunk_) * test.dim, 0.0f);
   idx_.assign(size_t(chunk_), 0);
+  labels_ = test.y;
+  refreshed_at_ = 0;
+  embeddings_.set({runs_, n_, D_}, std::vector<float>(size_t(runs_) * n_ * D_, 0.0f).data());
+  weights_.set({runs_, C_, D_}, std::vector<float>(size_t(runs_) * C_ * D_, 0.0f).data());
+  cosines_.set({runs_, n_, C_}, std::vector<float>(size_t(runs_) * n_ * C_, 0.0f).data());
   for (int r = 0; r < kRuns; ++r) {
-    emb_[r].assign(size_t(n_) * D_, 0.0f);
+    names_[r] = r < runs_ ? trainer.run(r).name : "";
     xy_[r].assign(size_t(n_) * 2, 0.0f);
-    w_[r].assign(size_t(C_) * D_, 0.0f);
     wxy_[r].assign(size_t(C_) * 2, 0.0f);
-    cos_[r].assign(size_t(n_) * C_, 0.0f);
     spread_[r] = min_angle_[r] = NAN;
   }
   mean_.assign(size_t(C_) * D_, 0.0f);
@@ -73,43 +82,49 @@ void EmbeddingViews::reset(const nn::Trainer& trainer) {
 
 // Test embeddings (n, dim), their 2-D view, class weight directions and the two angle metrics, per run.
 void EmbeddingViews::refresh(nn::Trainer& trainer) {
+  refreshed_at_ = trainer.steps_done();
   const data::Dataset& test = trainer.test_data();
-  for (int r = 0; r < kRuns && r < trainer.num_runs(); ++r) {
+  for (int r = 0; r < runs_; ++r) {
     nn::Model& model = trainer.run(r).model;
+    float* emb = embeddings_.f.data() + size_t(r) * n_ * D_;  // (n, dim)
+    float* w = weights_.f.data() + size_t(r) * C_ * D_;       // (C, dim)
     for (int start = 0; start < n_; start += chunk_) {
       const int B = std::min(chunk_, n_ - start);
       for (int i = 0; i < B; ++i) idx_[i] = start + i;
       test.gather(idx_.data(), B, x_.data(), nullptr);
       const float* cos = model.forward(x_.data(), B);   // (B, C)
       const float* e = model.layer_output(emb_layer_);  // (B, dim), unit rows
-      std::copy(e, e + size_t(B) * D_, emb_[r].data() + size_t(start) * D_);
-      std::copy(cos, cos + size_t(B) * C_, cos_[r].data() + size_t(start) * C_);
+      std::copy(e, e + size_t(B) * D_, emb + size_t(start) * D_);
+      std::copy(cos, cos + size_t(B) * C_, cosines_.f.data() + (size_t(r) * n_ + start) * C_);
     }
-    const float* w = model.params() + model.param_offset(head_layer_);  // (C, dim), not normalized
-    std::copy(w, w + size_t(C_) * D_, w_[r].data());
+    const float* w_raw = model.params() + model.param_offset(head_layer_);  // (C, dim), not normalized
+    std::copy(w_raw, w_raw + size_t(C_) * D_, w);
     for (int k = 0; k < C_; ++k) {
-      normalize(&w_[r][size_t(k) * D_], D_);
-      project(&w_[r][size_t(k) * D_], D_, &wxy_[r][size_t(k) * 2]);
+      normalize(w + size_t(k) * D_, D_);
+      project(w + size_t(k) * D_, D_, &wxy_[r][size_t(k) * 2]);
     }
-    for (int i = 0; i < n_; ++i) project(&emb_[r][size_t(i) * D_], D_, &xy_[r][size_t(i) * 2]);
+    for (int i = 0; i < n_; ++i) project(emb + size_t(i) * D_, D_, &xy_[r][size_t(i) * 2]);
     // class mean directions, then the mean angle of each embedding to its class's
     std::fill(mean_.begin(), mean_.end(), 0.0f);
     for (int i = 0; i < n_; ++i)
-      for (int k = 0; k < D_; ++k) mean_[size_t(test.y[i]) * D_ + k] += emb_[r][size_t(i) * D_ + k];
+      for (int k = 0; k < D_; ++k) mean_[size_t(labels_[i]) * D_ + k] += emb[size_t(i) * D_ + k];
     for (int c = 0; c < C_; ++c) normalize(&mean_[size_t(c) * D_], D_);
     double spread = 0;
-    for (int i = 0; i < n_; ++i) spread += angle_deg(&emb_[r][size_t(i) * D_], &mean_[size_t(test.y[i]) * D_], D_);
+    for (int i = 0; i < n_; ++i) spread += angle_deg(emb + size_t(i) * D_, &mean_[size_t(labels_[i]) * D_], D_);
     spread_[r] = n_ > 0 ? spread / n_ : NAN;
     double least = 180.0;
     for (int a = 0; a < C_; ++a)
-      for (int b = a + 1; b < C_; ++b) least = std::min(least, angle_deg(&w_[r][size_t(a) * D_], &w_[r][size_t(b) * D_], D_));
+      for (int b = a + 1; b < C_; ++b) least = std::min(least, angle_deg(w + size_t(a) * D_, w + size_t(b) * D_, D_));
     min_angle_[r] = least;
   }
 }
 
-void EmbeddingViews::draw(const nn::Trainer& trainer, int refresh_steps) const {
-  const data::Dataset& test = trainer.test_data();
-  ImGui::Text("Test embeddings e/|e| and class weight directions w_k/|w_k|, step %d", trainer.steps_done());
+void EmbeddingViews::draw(float width, float height, int refresh_steps) const {
+  // The caption wraps short of the help marker, which follows it on its last line.
+  const ImGuiStyle& style = ImGui::GetStyle();
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width - ImGui::CalcTextSize("(?)").x - 2 * style.ItemSpacing.x);
+  ImGui::Text("e/|e| (dots, by class) and w_k/|w_k| (arrows), step %d", refreshed_at_);
+  ImGui::PopTextWrapPos();
   ImGui::SameLine();
   char help[400];
   std::snprintf(help, sizeof help,
@@ -121,21 +136,26 @@ void EmbeddingViews::draw(const nn::Trainer& trainer, int refresh_steps) const {
                           "arrow is a class weight vector.  Recomputed every %d steps.",
                 refresh_steps);
   ui::help_marker(help);
-  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
-  const float h = std::min(w, ImGui::GetFontSize() * 22.0f);
-  for (int r = 0; r < kRuns && r < trainer.num_runs(); ++r) {
+  // Two squares side by side; below the caption, each has its name above and its angles below.
+  const float line = ImGui::GetTextLineHeightWithSpacing(), font = ImGui::GetFontSize();
+  const float w = (width - style.ItemSpacing.x) * 0.5f;
+  const float h = height > 0 ? std::max(font * 6.0f, std::min(w, height - 3.0f * line))
+                             : std::min(w, font * 22.0f);
+  for (int r = 0; r < runs_; ++r) {
     if (r) ImGui::SameLine();
     ImGui::BeginGroup();
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(plot::palette(r)), "%s", trainer.run(r).name.c_str());
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);  // the captions stay within their column
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(plot::palette(r)), "%s", names_[r].c_str());
     ImGui::PushID(r);
-    plot::ScatterStyle style;
-    style.x_min = style.y_min = -1.25, style.x_max = style.y_max = 1.25;
-    style.radius = 2.5f;
-    style.arrows = wxy_[r].data();
-    style.num_arrows = C_;
-    style.unit_circle = true;
-    plot::scatter("##embeddings", ImVec2(w, h), xy_[r].data(), test.y.data(), n_, style);
+    plot::ScatterStyle scatter;
+    scatter.x_min = scatter.y_min = -1.25, scatter.x_max = scatter.y_max = 1.25;
+    scatter.radius = 2.5f;
+    scatter.arrows = wxy_[r].data();
+    scatter.num_arrows = C_;
+    scatter.unit_circle = true;
+    plot::scatter("##embeddings", ImVec2(w, h), xy_[r].data(), labels_.data(), n_, scatter);
     ImGui::Text("spread %.1f°   closest classes %.1f° apart", spread_[r], min_angle_[r]);
+    ImGui::PopTextWrapPos();
     ImGui::PopID();
     ImGui::EndGroup();
   }

@@ -4,11 +4,21 @@
 // the test set computed from it - the embeddings, their 2-D projection, the
 // class weight directions, the test cosines, intra-class spread and the
 // smallest angle between classes - and the side-by-side circle/sphere drawing.
+//
+// The data live in the lesson's outputs (declared here, at construction):
+//   embeddings     (runs, n, dim)  unit test embeddings e/|e|
+//   class_weights  (runs, C, dim)  unit class weight directions w_k/|w_k|
+//   test_cosines   (runs, n, C)    the models' output cos(e, w_k)
+// (the labels are the base's test_labels).  refresh() refills them in the
+// step path (from TrainerLesson::refresh_views); draw() only reads them and
+// the plain members computed beside them (2-D projections, the two angles).
 #pragma once
+#include <string>
 #include <vector>
 
 #include "engine/nn/model.h"
 #include "engine/nn/trainer.h"
+#include "lessons/outputs.h"
 
 namespace pg {
 
@@ -21,27 +31,37 @@ class EmbeddingViews {
  public:
   static constexpr int kRuns = 2;  // runs 0 and 1 of the trainer, side by side
 
-  // Sizes every buffer for the trainer's test set (call after the runs are added).
+  // Declares the three arrays above on the lesson's outputs.
+  explicit EmbeddingViews(Outputs& outputs);
+  // Sizes every buffer and output for the trainer's test set (call after the runs are added).
   void reset(const nn::Trainer& trainer);
   // Recomputes every view from the current models.  Does not allocate.
   void refresh(nn::Trainer& trainer);
-  // Both runs' embeddings on the circle (or sphere), side by side; `refresh_steps`
-  // is only quoted in the help text.
-  void draw(const nn::Trainer& trainer, int refresh_steps) const;
+  // Both runs' embeddings on the circle (or sphere), side by side, within
+  // width x height (height 0: their own size); `refresh_steps` is only
+  // quoted in the help text.
+  void draw(float width, float height, int refresh_steps) const;
 
   int n() const { return n_; }
   int classes() const { return C_; }
   // Test cosines of run r, (n, classes): the model's output.
-  const float* cosines(int r) const { return cos_[r].data(); }
+  const float* cosines(int r) const { return cosines_.f.data() + size_t(r) * n_ * C_; }
+  // Test labels, (n,).
+  const int* labels() const { return labels_.data(); }
   // Mean angle (degrees) of the embeddings to their class's mean direction.
   double spread_deg(int r) const { return spread_[r]; }
   // Smallest angle (degrees) between two class weight vectors.
   double min_angle_deg(int r) const { return min_angle_[r]; }
 
  private:
-  int n_ = 0, C_ = 0, D_ = 2, chunk_ = 0, emb_layer_ = 0, head_layer_ = 0;
-  std::vector<float> x_, emb_[kRuns], xy_[kRuns], w_[kRuns], wxy_[kRuns], cos_[kRuns], mean_;
-  std::vector<int> idx_;
+  Array& embeddings_;  // (runs, n, dim)
+  Array& weights_;     // (runs, C, dim)
+  Array& cosines_;     // (runs, n, C)
+  int runs_ = 0, n_ = 0, C_ = 0, D_ = 2, chunk_ = 0, emb_layer_ = 0, head_layer_ = 0;
+  int refreshed_at_ = 0;  // the step of the last refresh, for the caption
+  std::string names_[kRuns];
+  std::vector<float> x_, xy_[kRuns], wxy_[kRuns], mean_;  // xy_ (n, 2), wxy_ (C, 2): what the scatter draws
+  std::vector<int> idx_, labels_;
   double spread_[kRuns] = {0, 0}, min_angle_[kRuns] = {0, 0};
 };
 

@@ -15,9 +15,9 @@
 // length draws its prompts from its own stream (forked by n), chunk after
 // chunk, so the numbers do not depend on how the units are split into calls.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "engine/icl/baselines.h"
@@ -25,9 +25,10 @@
 #include "engine/icl/prompts.h"
 #include "engine/icl/risk_curves.h"
 #include "engine/rng.h"
+#include "engine/timing.h"
 #include "lessons/lesson.h"
-#include "web/plots.h"
-#include "web/ui.h"
+#include "ui/panel.h"
+#include "ui/plots.h"
 
 namespace pg {
 namespace {
@@ -41,6 +42,7 @@ const LessonInfo kInfo = {
     "https://github.com/google-research/self-organising-systems/tree/master/transformers_learn_icl_by_gd",
     "B. In-context learning",
     LessonKind::analysis,
+    Stepping::continuous,
     "One linear attention layer with hand-set weights is one gradient-descent step on the prompt.",
 };
 
@@ -54,6 +56,10 @@ constexpr int kShownTokens = 6;    // context y-slots drawn in the layer-by-laye
 
 // Streams forked from the seed, one per purpose.
 enum Stream : uint64_t { kStreamAtN = 101, kStreamCheck = 102, kStreamOne = 103, kStreamCurves = 104 };
+
+// Columns of the error-vs-n series: Monte Carlo first, then the closed forms.
+enum CurveColumn { kN, kLsa, kOls, kRidge, kAveraging, kGd, kDebiasedGd, kKnn, kOlsClosed, kAveragingClosed,
+                   kGdClosed, kLsaClosed, kGdStep };
 
 // The curve grid: every n up to 10, then every 2 to 30, then every 5 to 80,
 // in coarse-to-fine order (ends first, then halving the gaps) so the whole
@@ -79,7 +85,8 @@ class IclGd : public Lesson {
  public:
   const LessonInfo& info() const override { return kInfo; }
 
-  void declare(ParamList& p) override {
+  void declare(Declaration& d) override {
+    ParamList& p = d.params;
     p.integer("d", "input dimension d", &d_, 5, 20, 10,
               "Dimension of x.  The task is w ~ N(0, I_d), so the error of predicting 0 is d (error/d = 1).");
     p.integer("n", "context length n", &n_, 1, 80, 20,
@@ -98,6 +105,13 @@ class IclGd : public Lesson {
     p.integer("layers", "layers K", &layers_, 1, kMaxLayers, 3,
               "Stacked LSA layers, each one GD step.  With K = 1 and a tuned η the transformer is exactly "
               "tuned one-step GD.");
+    declare_text(d.text);
+    d.view("curves", "Error / d against context length: Monte Carlo (solid), closed forms (dashed, same color)",
+           [this](const ViewContext& v) { draw_curves(v); });
+    d.view("weights", "The weights of every layer", [this](const ViewContext& v) { draw_weights(v); });
+    d.view("single_prompt", "One prompt at the chosen n, layer by layer: each layer is one GD step",
+           [this](const ViewContext& v) { draw_single_prompt(v); });
+    declare_metrics(d);
   }
 
   void reset(uint64_t seed) override {
@@ -110,6 +124,8 @@ class IclGd : public Lesson {
     shape_.layers = layers_;
     params_.assign(size_t(shape_.num_params()), 0.0);
     icl::lsa_set_gd_construction(shape_, params_.data(), eta_at(n_));
+    construction_.set({layers_, 4, shape_.D(), shape_.D()}, params_.data());
+    build_layer_matrices();
 
     // The chosen n: chunks of prompts drawn in sequence from one stream.
     at_n_rng_ = Rng(seed).fork(kStreamAtN);
@@ -119,16 +135,16 @@ class IclGd : public Lesson {
     grid_ = curve_grid();
     curves_.clear();
     curves_.reserve(grid_.size());
+    curves_out_.clear();
     curve_params_.assign(size_t(shape_.num_params()), 0.0);
     next_unit_ = 0;
 
     check_lsa_vs_gd();
     build_single_prompt();
-    invalidate_weights_ = true;
   }
 
   int step(int max_steps, double budget_ms) override {
-    const double start = now_ms();
+    const double start = timing::now_ms();
     int done = 0;
     while (done < max_steps && !this->done()) {
       if (next_unit_ < kAtNChunks) {
@@ -137,7 +153,7 @@ class IclGd : public Lesson {
         run_curve_chunk();
       }
       ++next_unit_, ++done;
-      if (now_ms() - start >= budget_ms) break;
+      if (timing::now_ms() - start >= budget_ms) break;
     }
     return done;
   }
@@ -150,21 +166,18 @@ class IclGd : public Lesson {
     out.add("closed_gd_tuned_at_n", closed_gd_tuned_at_n());
     out.add("closed_ols_at_n", clean(icl::ols_risk(d_, n_, noise_, 1.0) / d_));
     out.add("closed_averaging_at_n", icl::averaging_risk(d_, n_, noise_, 1.0) / d_);
-    if (at_n_.prompts > 0) {
-      const double inv = 1.0 / (at_n_.prompts * double(d_));
-      out.add("err_lsa_at_n", at_n_.lsa * inv);
-      out.add("err_gd_tuned_at_n", at_n_.gd * inv);
-      out.add("err_gd_tuned_at_n_stderr", gd_stderr());
-      out.add("err_ols_at_n", at_n_.ols * inv);
-      out.add("err_ridge_at_n", at_n_.ridge * inv);
-      out.add("err_averaging_at_n", at_n_.averaging * inv);
-      out.add("err_knn_at_n", at_n_.knn * inv);
-      out.add("prompts_at_n", at_n_.prompts);
-    }
+    // Monte Carlo at the chosen n: NaN until the first chunk is in.
+    const double inv = at_n_.prompts > 0 ? 1.0 / (at_n_.prompts * double(d_)) : NAN;
+    out.add("err_lsa_at_n", at_n_.lsa * inv);
+    out.add("err_gd_tuned_at_n", at_n_.gd * inv);
+    out.add("err_gd_tuned_at_n_stderr", at_n_.prompts > 0 ? gd_stderr() : NAN);
+    out.add("err_ols_at_n", at_n_.ols * inv);
+    out.add("err_ridge_at_n", at_n_.ridge * inv);
+    out.add("err_averaging_at_n", at_n_.averaging * inv);
+    out.add("err_knn_at_n", at_n_.knn * inv);
+    out.add("prompts_at_n", at_n_.prompts);
     out.add("curve_points", double(curves_.size()));
   }
-
-  void draw(PanelContext& ctx) override;
 
  private:
   // Sums of squared errors at the chosen n (divided by prompts * d for error/d).
@@ -173,7 +186,6 @@ class IclGd : public Lesson {
     double lsa = 0, gd = 0, gd_sq = 0, ols = 0, ridge = 0, averaging = 0, knn = 0;
   };
 
-  static double now_ms();
   static double clean(double v) { return std::isfinite(v) ? v : 1e30; }
 
   // The step the construction uses at context length n.
@@ -188,6 +200,77 @@ class IclGd : public Lesson {
     if (m < 2) return 0;
     const double mean = at_n_.gd / m, var = (at_n_.gd_sq / m - mean * mean) * m / (m - 1);
     return std::sqrt(std::max(var, 0.0) / m) / d_;
+  }
+
+  void declare_metrics(Declaration& d) {
+    d.metric("lsa_vs_gd_max_abs_diff", "largest |y_pred(LSA) − y_pred(K explicit GD steps)| over K = 1..5 and 32 "
+                                       "prompts at the chosen n (double precision: rounding only)");
+    d.metric("gd_step_tuned", "the one-step GD step η* = n / (n + d + 1) (with noise terms) at the chosen n");
+    d.metric("closed_gd_tuned_at_n", "closed-form error/d of tuned one-step GD at the chosen n");
+    d.metric("closed_ols_at_n", "closed-form error/d of OLS at the chosen n (1e30 where it is infinite)");
+    d.metric("closed_averaging_at_n", "closed-form error/d of averaging (η = 1) at the chosen n");
+    d.metric("err_lsa_at_n", "Monte Carlo error/d of the K-layer constructed transformer at the chosen n "
+                             "(NaN before the first chunk)");
+    d.metric("err_gd_tuned_at_n", "Monte Carlo error/d of tuned one-step GD at the chosen n");
+    d.metric("err_gd_tuned_at_n_stderr", "standard error of err_gd_tuned_at_n");
+    d.metric("err_ols_at_n", "Monte Carlo error/d of OLS at the chosen n");
+    d.metric("err_ridge_at_n", "Monte Carlo error/d of ridge (Bayes optimal) at the chosen n");
+    d.metric("err_averaging_at_n", "Monte Carlo error/d of averaging at the chosen n");
+    d.metric("err_knn_at_n", "Monte Carlo error/d of 3-nearest-neighbour averaging at the chosen n");
+    d.metric("prompts_at_n", "prompts evaluated so far at the chosen n (2000 when done)");
+    d.metric("curve_points", "context lengths of the error-vs-n curves finished so far (30 when done)");
+  }
+
+  void declare_text(Walkthrough& t) {
+    t.section("The problem")
+        .paragraph("In-context learning: a model reads a prompt of examples (x_1, y_1), ..., (x_n, y_n) and a query "
+                   "x_q, and predicts y_q without any change to its own weights.  Here every prompt comes from a "
+                   "fresh linear task y = w^T x with w ~ N(0, I_d), so the model cannot memorize w: it has to "
+                   "estimate it from the n examples in front of it.  How can attention do that?")
+        .paragraph("von Oswald et al. show a weight setting for one linear self-attention layer whose output is "
+                   "exactly one step of gradient descent on the prompt's least-squares loss, and that trained "
+                   "transformers end up close to it.");
+    t.section("The method")
+        .paragraph("Tokens stack input and label: e_i = (x_i, y_i) for the context, e_q = (x_q, 0) for the query.  "
+                   "A linear self-attention layer (no softmax) updates every token from the context:")
+        .equation("e_j ← e_j + (1/n) P W_V Σ_i e_i (W_K e_i)^T (W_Q e_j)")
+        .paragraph("The construction (Prop. 1) uses the x-part for keys and queries and the y-part for values:")
+        .equation("W_K = W_Q = [[I_d, 0], [0, 0]],   W_V = [[0, 0], [0, −1]],   P = η I")
+        .paragraph("Then only y-slots change, and each one receives −(η/n) Σ_i y_i x_i^T x_j.  One GD step from "
+                   "w = 0 on L(w) = 1/(2n) Σ_i (w^T x_i − y_i)^2 gives Δw = (η/n) Σ_i y_i x_i, so the query's "
+                   "y-slot ends at −Δw^T x_q: the prediction with a minus sign.")
+        .equation("y_pred = −e_q[y] = (η/n) Σ_i y_i x_i^T x_q")
+        .paragraph("The context y-slots become residuals y_i − Δw^T x_i, so a second identical layer takes the "
+                   "next GD step on them: K layers = K steps of GD from w = 0.  In closed form (Gaussian x), "
+                   "one step has expected error/d")
+        .equation("R(η)/d = 1 − 2η + η² (n + d + 1)/n  (+ noise terms),   best at η* = n / (n + d + 1)")
+        .paragraph("giving (d + 1)/(n + d + 1) noiseless; averaging (η = 1) gives (d + 1)/n, and OLS gives "
+                   "1 − n/d for n < d and 0 beyond (noiseless).");
+    t.section("Try this")
+        .bullet("Set K = 1 (tuned step): the transformer's curve lies exactly on tuned one-step GD.")
+        .bullet("Raise K: more layers, more GD steps, lower error for n > d, on the way to OLS and ridge.  "
+                "(The tuned step is tuned for one step, so K > 1 is not the best K-step GD.)")
+        .bullet("Untick 'tuned' and raise η with K = 3: at small n the GD steps overshoot and the error explodes.")
+        .bullet("Add noise: OLS blows up near n = d, ridge stays best, and every curve stops at the σ²/d floor.")
+        .paragraph("The construction equals explicit GD (K = 1..5, 32 prompts at the chosen n): "
+                   "max |y_pred(LSA) − y_pred(GD)| = {lsa_vs_gd_max_abs_diff:%.2e}.")
+        .note("Both computed in double precision; the difference is rounding error only.")
+        .paragraph("At the chosen n ({prompts_at_n:%.0f} prompts), error / d: transformer, K layers "
+                   "{err_lsa_at_n:%.4f}; tuned one-step GD {err_gd_tuned_at_n:%.4f} ± {err_gd_tuned_at_n_stderr:%.4f} "
+                   "(closed form {closed_gd_tuned_at_n:%.4f}); OLS {err_ols_at_n:%.4f}; ridge (Bayes optimal) "
+                   "{err_ridge_at_n:%.4f}.")
+        .note("In the single-prompt view, faint lines: the first context y-slots, which hold the residuals "
+              "y_i − w_k^T x_i.  Bold: the query's prediction.  Dots: K explicit GD steps; they sit on the line.");
+    t.section("What the paper reports")
+        .paper("one LSA layer vs one GD step (Prop. 1)", "identical by construction", "lsa_vs_gd_max_abs_diff",
+               "max diff %.1e (live)", "Live: K = 1..5 layers against explicit GD in double precision.")
+        .paper("tuned one-step GD, error/d at this n", "(d+1)/(n+d+1) (closed form)", "err_gd_tuned_at_n",
+               "%.4f (Monte Carlo)",
+               "The closed form is this lesson's derivation for Gaussian x, not a number printed in the paper.")
+        .paragraph("The paper's experiments train LSA transformers on such prompts (d = 10) and find their loss, "
+                   "predictions and gradients nearly match this construction with a learned step, and that "
+                   "K trained layers track K steps of GD.  This lesson builds the construction directly; "
+                   "it does not train, which is a simplification.");
   }
 
   void run_at_n_chunk() {
@@ -245,6 +328,20 @@ class IclGd : public Lesson {
     p.gd_tuned_closed = icl::gd_risk(d_, n, noise_, 1.0, p.gd_step) / d_;
     p.lsa_closed = layers_ == 1 ? icl::gd_risk(d_, n, noise_, 1.0, eta) / d_ : NAN;
     curves_.push_back(p);
+    refresh_curves();
+  }
+
+  // The views' curves: the points computed so far (coarse-to-fine), by n.
+  void refresh_curves() {
+    std::vector<icl::RiskCurvePoint> sorted = curves_;
+    std::sort(sorted.begin(), sorted.end(),
+              [](const icl::RiskCurvePoint& a, const icl::RiskCurvePoint& b) { return a.n < b.n; });
+    curves_out_.clear();
+    for (const icl::RiskCurvePoint& p : sorted)
+      curves_out_.push({float(p.n), float(p.lsa), float(p.mc.ols), float(p.mc.ridge), float(p.mc.averaging),
+                         float(p.mc.gd), float(p.mc.debiased_gd), float(p.mc.knn),
+                         std::isfinite(p.ols_closed) ? float(p.ols_closed) : NAN, float(p.averaging_closed),
+                         float(p.gd_tuned_closed), float(p.lsa_closed), float(p.gd_step)});
   }
 
   // Prop. 1 checked: K layers of the construction against K explicit GD steps,
@@ -272,28 +369,119 @@ class IclGd : public Lesson {
     lsa_vs_gd_max_abs_diff_ = worst;
   }
 
+  // Layer 1's W_K (= W_Q), W_V and P W_V, the value path's effective matrix
+  // (every layer is the same): (3, D, D).
+  void build_layer_matrices() {
+    const int D = shape_.D();
+    std::vector<float> m(size_t(3) * D * D, 0.0f);
+    const double *WK = &params_[size_t(shape_.wk_offset(0))], *WV = &params_[size_t(shape_.wv_offset(0))],
+                 *P = &params_[size_t(shape_.p_offset(0))];
+    for (int i = 0; i < D * D; ++i) m[size_t(i)] = float(WK[i]), m[size_t(D * D + i)] = float(WV[i]);
+    for (int i = 0; i < D; ++i)
+      for (int j = 0; j < D; ++j) {
+        double s = 0;
+        for (int k = 0; k < D; ++k) s += P[i * D + k] * WV[k * D + j];
+        m[size_t(2 * D * D + i * D + j)] = float(s);
+      }
+    layer_matrices_.set({3, D, D}, m.data());
+    eta_shown_ = eta_at(n_);
+  }
+
   // One prompt through the K layers: the y-slots after every layer.
   void build_single_prompt() {
     Rng rng = Rng(seed_).fork(kStreamOne);
     icl::PromptBatch one;
     one.resize(1, n_, d_);
     icl::sample_prompts(config_, rng, one);
-    one_target_ = one.yq[0];
+    one_target_.set({1}, &one.yq[0]);
     lsa_.predict(shape_, params_.data(), one.x_of(0), one.y_of(0), n_, one.xq_of(0));
     const int D = shape_.D(), shown = std::min(n_, kShownTokens);
-    shown_tokens_ = shown;
+    std::vector<double> tokens;  // (K + 1, n + 1, D)
+    for (int l = 0; l <= layers_; ++l) tokens.insert(tokens.end(), lsa_.tokens_after(l), lsa_.tokens_after(l) + (n_ + 1) * D);
+    one_tokens_.set({layers_ + 1, n_ + 1, D}, tokens.data());
+    // Columns: layer, query prediction, explicit GD, then the first y-slots.
+    one_series_.columns = {"layer", "query_prediction", "explicit_gd"};
+    for (int i = 0; i < shown; ++i) one_series_.columns.push_back("y_slot_" + std::to_string(i + 1));
+    one_series_.values.assign(one_series_.columns.size(), std::vector<float>(size_t(layers_ + 1)));
     for (int l = 0; l <= layers_; ++l) {
       const double* e = lsa_.tokens_after(l);  // (n + 1, D)
-      layer_x_[l] = float(l);
-      for (int i = 0; i < shown; ++i) slot_[i][l] = float(e[size_t(i) * D + d_]);
-      query_pred_[l] = float(-e[size_t(n_) * D + d_]);
-      gd_pred_[l] = float(icl::predict_gd_steps(one.x_of(0), one.y_of(0), n_, d_, eta_at(n_), l, one.xq_of(0)));
+      one_series_.col(0)[l] = float(l);
+      one_series_.col(1)[l] = float(-e[size_t(n_) * D + d_]);
+      one_series_.col(2)[l] = float(icl::predict_gd_steps(one.x_of(0), one.y_of(0), n_, d_, eta_at(n_), l, one.xq_of(0)));
+      for (int i = 0; i < shown; ++i) one_series_.col(3 + i)[l] = float(e[size_t(i) * D + d_]);
     }
   }
 
-  void draw_curves();
-  void draw_weights();
-  void draw_single_prompt();
+  // ------------------------------------------------------------------ views
+  // Error/d against n: Monte Carlo solid, closed forms dashed.
+  void draw_curves(const ViewContext& v) const {
+    const Series& c = curves_out_;
+    const int m = c.rows();
+    char lsa_label[48];
+    std::snprintf(lsa_label, sizeof lsa_label, "transformer, K = %d", layers_);
+    const float h = v.height > 0 ? v.height - v.font_size * 1.8f : v.font_size * 20;
+    plot::LinePlot p("##curves", ImVec2(v.width, std::max(h, v.font_size * 8)));
+    p.axes("context length n", "error / d");
+    p.x_range(0, 80);
+    p.y_range(0, 2.2);
+    p.line("OLS", c.col(kN), c.col(kOls), m, plot::palette(1));
+    p.line("ridge (Bayes)", c.col(kN), c.col(kRidge), m, plot::palette(2));
+    p.line("averaging", c.col(kN), c.col(kAveraging), m, plot::palette(3));
+    p.line("tuned 1-step GD", c.col(kN), c.col(kGd), m, plot::palette(4));
+    p.line("3-NN", c.col(kN), c.col(kKnn), m, plot::palette(5));
+    p.line(lsa_label, c.col(kN), c.col(kLsa), m, plot::palette(0));
+    // Closed forms: dashed, same colors, kept out of the legend (a null label).
+    p.line(nullptr, c.col(kN), c.col(kOlsClosed), m, plot::palette(1), true);
+    p.line(nullptr, c.col(kN), c.col(kAveragingClosed), m, plot::palette(3), true);
+    p.line(nullptr, c.col(kN), c.col(kGdClosed), m, plot::palette(4), true);
+    if (layers_ == 1 && !tuned_) p.line(nullptr, c.col(kN), c.col(kLsaClosed), m, plot::palette(0), true);
+    p.vline(n_, "n");
+    if (noise_ > 0) p.hline(noise_ / d_, "σ²/d floor");
+    p.draw();
+    if (!done()) ImGui::TextDisabled("Monte Carlo: %d of %d lengths (%d prompts each)...", m, int(grid_.size()), kCurvePrompts);
+    else ImGui::TextDisabled("Monte Carlo: %d prompts per length; error/d of 1 is predicting 0.", kCurvePrompts);
+  }
+
+  // The construction's matrices for layer 1, from layer_matrices (3, D, D).
+  void draw_weights(const ViewContext& v) const {
+    const int D = int(layer_matrices_.shape[1]);
+    const float* m = layer_matrices_.f.data();
+    const float gap = ImGui::GetStyle().ItemSpacing.x;
+    const float w = std::min((v.width - 2 * gap) / 3.0f, v.font_size * 14.0f);
+    plot::HeatmapStyle hs;
+    hs.map = plot::Colormap::diverging;
+    hs.vmin = -1, hs.vmax = 1;
+    hs.title = "W_K = W_Q";
+    const ImVec2 size(w, w - v.font_size * 3.0f);  // square cells beside the color bar
+    plot::heatmap("##wk", size, m, D, D, hs);
+    ImGui::SameLine();
+    hs.title = "W_V";
+    plot::heatmap("##wv", size, m + D * D, D, D, hs);
+    ImGui::SameLine();
+    hs.title = "P W_V  (P = η I)";
+    hs.vmin = float(-std::max(eta_shown_, 1e-6)), hs.vmax = float(std::max(eta_shown_, 1e-6));
+    plot::heatmap("##pv", size, m + 2 * D * D, D, D, hs);
+    ImGui::TextDisabled("Rows and columns 1..%d are x, the last is y.  η = %.4g%s.", D - 1, eta_shown_,
+                        tuned_ ? " (tuned for this n)" : "");
+  }
+
+  // One prompt: the context y-slots (residuals) and the query's prediction, layer by layer.
+  void draw_single_prompt(const ViewContext& v) const {
+    const Series& s = one_series_;
+    const int L = s.rows();
+    plot::LinePlot p("##slots", ImVec2(v.width, v.height > 0 ? v.height : v.font_size * 14));
+    p.axes("after layer", "y-slot value");
+    p.x_range(0, std::max(1, L - 1));
+    char labels[kShownTokens][24];
+    for (int i = 0; i + 3 < s.cols() && i < kShownTokens; ++i) {
+      std::snprintf(labels[i], sizeof labels[i], "y-slot %d", i + 1);
+      p.line(labels[i], s.col(0), s.col(3 + i), L, plot::palette(i + 1, 0.45f));
+    }
+    p.line("query: −y-slot", s.col(0), s.col(1), L, plot::palette(0));
+    p.points("explicit GD, k steps", s.col(0), s.col(2), L, plot::ink(0.9f));
+    p.hline(one_target_.d[0], "true y_q");
+    p.draw();
+  }
 
   int d_ = 10, n_ = 20, layers_ = 3;
   double noise_ = 0, eta_ = 0.5;
@@ -308,6 +496,7 @@ class IclGd : public Lesson {
   icl::PromptBatch chunk_;
   AtN at_n_;
   double lsa_vs_gd_max_abs_diff_ = 0;
+  double eta_shown_ = 0;  // the construction's step at the chosen n
 
   std::vector<int> grid_;
   Rng curve_rng_;
@@ -315,210 +504,25 @@ class IclGd : public Lesson {
   std::vector<double> curve_params_;  // the construction with the step for the current length
   icl::LsaStack<double> curve_lsa_;
   icl::RiskCurvePoint acc_;
-  std::vector<icl::RiskCurvePoint> curves_;
+  std::vector<icl::RiskCurvePoint> curves_;  // in the order computed (coarse-to-fine)
   int next_unit_ = 0;
 
-  // Single-prompt view: y-slots after layer 0..K.
-  int shown_tokens_ = 0;
-  double one_target_ = 0;
-  float layer_x_[kMaxLayers + 1] = {}, slot_[kShownTokens][kMaxLayers + 1] = {};
-  float query_pred_[kMaxLayers + 1] = {}, gd_pred_[kMaxLayers + 1] = {};
-
-  // Panel caches.
-  bool invalidate_weights_ = true;
-  std::vector<float> wk_, wv_, pv_;  // (D, D) each
-  int plotted_points_ = -1;
-  std::vector<float> px_, p_lsa_, p_ols_, p_ridge_, p_avg_, p_gd_, p_knn_, c_ols_, c_avg_, c_gd_, c_lsa_;
+  // Outputs.
+  // One row per finished length, by n: Monte Carlo and closed forms, error/d.
+  Series& curves_out_ = outputs_.series("error_curves", {"n", "transformer", "ols", "ridge", "averaging", "gd_tuned",
+                                                         "debiased_gd", "knn", "ols_closed", "averaging_closed",
+                                                         "gd_tuned_closed", "transformer_closed", "gd_step"});
+  Array& construction_ = outputs_.array("construction");      // (K, 4, D, D) f64: W_Q | W_K | W_V | P per layer
+  Array& layer_matrices_ = outputs_.array("layer_matrices");  // (3, D, D): W_K = W_Q, W_V, P W_V of layer 1
+  // The single prompt: (K + 1) rows of layer, query prediction, explicit GD, y-slots 1..6;
+  // its tokens after each layer (K + 1, n + 1, D) f64; its true y_q (1,) f64.
+  Series& one_series_ = outputs_.series("single_prompt", {"layer"});
+  Array& one_tokens_ = outputs_.array("single_prompt_tokens");
+  Array& one_target_ = outputs_.array("single_prompt_target");
 };
-
-double IclGd::now_ms() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
-}
-
-// ------------------------------------------------------------ panel pieces
-
-// Error/d against n: Monte Carlo solid, closed forms dashed.
-void IclGd::draw_curves() {
-  if (plotted_points_ != int(curves_.size())) {  // rebuilt only when a point arrives
-    plotted_points_ = int(curves_.size());
-    std::vector<icl::RiskCurvePoint> sorted = curves_;  // computed coarse-to-fine; drawn by n
-    std::sort(sorted.begin(), sorted.end(),
-              [](const icl::RiskCurvePoint& a, const icl::RiskCurvePoint& b) { return a.n < b.n; });
-    std::vector<float>* all[] = {&px_, &p_lsa_, &p_ols_, &p_ridge_, &p_avg_, &p_gd_,
-                                 &p_knn_, &c_ols_, &c_avg_, &c_gd_, &c_lsa_};
-    for (auto* v : all) v->clear();
-    for (const icl::RiskCurvePoint& p : sorted) {
-      px_.push_back(float(p.n));
-      p_lsa_.push_back(float(p.lsa));
-      p_ols_.push_back(float(p.mc.ols));
-      p_ridge_.push_back(float(p.mc.ridge));
-      p_avg_.push_back(float(p.mc.averaging));
-      p_gd_.push_back(float(p.mc.gd));
-      p_knn_.push_back(float(p.mc.knn));
-      c_ols_.push_back(std::isfinite(p.ols_closed) ? float(p.ols_closed) : NAN);
-      c_avg_.push_back(float(p.averaging_closed));
-      c_gd_.push_back(float(p.gd_tuned_closed));
-      c_lsa_.push_back(float(p.lsa_closed));
-    }
-  }
-  const int m = int(px_.size());
-  char lsa_label[48];
-  std::snprintf(lsa_label, sizeof lsa_label, "transformer, K = %d", layers_);
-  plot::LinePlot p("##curves", ImVec2(-1, ImGui::GetFontSize() * 20));
-  p.axes("context length n", "error / d");
-  p.x_range(0, 80);
-  p.y_range(0, 2.2);
-  p.line("OLS", px_.data(), p_ols_.data(), m, plot::palette(1));
-  p.line("ridge (Bayes)", px_.data(), p_ridge_.data(), m, plot::palette(2));
-  p.line("averaging", px_.data(), p_avg_.data(), m, plot::palette(3));
-  p.line("tuned 1-step GD", px_.data(), p_gd_.data(), m, plot::palette(4));
-  p.line("3-NN", px_.data(), p_knn_.data(), m, plot::palette(5));
-  p.line(lsa_label, px_.data(), p_lsa_.data(), m, plot::palette(0));
-  // Closed forms: dashed, same colors, kept out of the legend (a null label).
-  p.line(nullptr, px_.data(), c_ols_.data(), m, plot::palette(1), true);
-  p.line(nullptr, px_.data(), c_avg_.data(), m, plot::palette(3), true);
-  p.line(nullptr, px_.data(), c_gd_.data(), m, plot::palette(4), true);
-  if (layers_ == 1 && !tuned_) p.line(nullptr, px_.data(), c_lsa_.data(), m, plot::palette(0), true);
-  p.vline(n_, "n");
-  if (noise_ > 0) p.hline(noise_ / d_, "σ²/d floor");
-  p.draw();
-  if (!done()) ImGui::TextDisabled("Monte Carlo: %d of %d lengths (%d prompts each)...", m, int(grid_.size()), kCurvePrompts);
-  else ImGui::TextDisabled("Monte Carlo: %d prompts per length; error/d of 1 is predicting 0.", kCurvePrompts);
-}
-
-// The construction's matrices for layer 1 (every layer is the same).
-void IclGd::draw_weights() {
-  const int D = shape_.D();
-  if (invalidate_weights_) {
-    invalidate_weights_ = false;
-    wk_.assign(size_t(D) * D, 0.0f);
-    wv_.assign(size_t(D) * D, 0.0f);
-    pv_.assign(size_t(D) * D, 0.0f);
-    const double *WK = &params_[size_t(shape_.wk_offset(0))], *WV = &params_[size_t(shape_.wv_offset(0))],
-                 *P = &params_[size_t(shape_.p_offset(0))];
-    for (int i = 0; i < D * D; ++i) wk_[i] = float(WK[i]), wv_[i] = float(WV[i]);
-    for (int i = 0; i < D; ++i)  // P W_V: the value path's effective matrix
-      for (int j = 0; j < D; ++j) {
-        double s = 0;
-        for (int k = 0; k < D; ++k) s += P[i * D + k] * WV[k * D + j];
-        pv_[size_t(i) * D + j] = float(s);
-      }
-  }
-  const float gap = ImGui::GetStyle().ItemSpacing.x;
-  const float w = std::min((ImGui::GetContentRegionAvail().x - 2 * gap) / 3.0f, ImGui::GetFontSize() * 14.0f);
-  const double eta = eta_at(n_);
-  plot::HeatmapStyle hs;
-  hs.map = plot::Colormap::diverging;
-  hs.vmin = -1, hs.vmax = 1;
-  hs.title = "W_K = W_Q";
-  const ImVec2 size(w, w - ImGui::GetFontSize() * 3.0f);  // square cells beside the color bar
-  plot::heatmap("##wk", size, wk_.data(), D, D, hs);
-  ImGui::SameLine();
-  hs.title = "W_V";
-  plot::heatmap("##wv", size, wv_.data(), D, D, hs);
-  ImGui::SameLine();
-  hs.title = "P W_V  (P = η I)";
-  hs.vmin = float(-std::max(eta, 1e-6)), hs.vmax = float(std::max(eta, 1e-6));
-  plot::heatmap("##pv", size, pv_.data(), D, D, hs);
-  ImGui::TextDisabled("Rows and columns 1..%d are x, the last is y.  η = %.4g%s.", d_, eta, tuned_ ? " (tuned for this n)" : "");
-}
-
-// One prompt: the context y-slots (residuals) and the query's prediction, layer by layer.
-void IclGd::draw_single_prompt() {
-  const int L = layers_ + 1;
-  plot::LinePlot p("##slots", ImVec2(-1, ImGui::GetFontSize() * 14));
-  p.axes("after layer", "y-slot value");
-  p.x_range(0, std::max(1, layers_));
-  char labels[kShownTokens][24];
-  for (int i = 0; i < shown_tokens_; ++i) {
-    std::snprintf(labels[i], sizeof labels[i], "y-slot %d", i + 1);
-    p.line(labels[i], layer_x_, slot_[i], L, plot::palette(i + 1, 0.45f));
-  }
-  p.line("query: −y-slot", layer_x_, query_pred_, L, plot::palette(0));
-  p.points("explicit GD, k steps", layer_x_, gd_pred_, L, plot::ink(0.9f));
-  p.hline(one_target_, "true y_q");
-  p.draw();
-}
-
-void IclGd::draw(PanelContext& ctx) {
-  if (ui::section("The problem")) {
-    ui::paragraph(
-        "In-context learning: a model reads a prompt of examples (x_1, y_1), ..., (x_n, y_n) and a query "
-        "x_q, and predicts y_q without any change to its own weights.  Here every prompt comes from a "
-        "fresh linear task y = w^T x with w ~ N(0, I_d), so the model cannot memorize w: it has to "
-        "estimate it from the n examples in front of it.  How can attention do that?");
-    ui::paragraph(
-        "von Oswald et al. show a weight setting for one linear self-attention layer whose output is "
-        "exactly one step of gradient descent on the prompt's least-squares loss, and that trained "
-        "transformers end up close to it.");
-  }
-  if (ui::section("The method")) {
-    ui::paragraph("Tokens stack input and label: e_i = (x_i, y_i) for the context, e_q = (x_q, 0) for the query.  "
-                  "A linear self-attention layer (no softmax) updates every token from the context:");
-    ui::equation("e_j ← e_j + (1/n) P W_V Σ_i e_i (W_K e_i)^T (W_Q e_j)");
-    ui::paragraph("The construction (Prop. 1) uses the x-part for keys and queries and the y-part for values:");
-    ui::equation("W_K = W_Q = [[I_d, 0], [0, 0]],   W_V = [[0, 0], [0, −1]],   P = η I");
-    ui::paragraph("Then only y-slots change, and each one receives −(η/n) Σ_i y_i x_i^T x_j.  One GD step from "
-                  "w = 0 on L(w) = 1/(2n) Σ_i (w^T x_i − y_i)^2 gives Δw = (η/n) Σ_i y_i x_i, so the query's "
-                  "y-slot ends at −Δw^T x_q: the prediction with a minus sign.");
-    ui::equation("y_pred = −e_q[y] = (η/n) Σ_i y_i x_i^T x_q");
-    ui::paragraph("The context y-slots become residuals y_i − Δw^T x_i, so a second identical layer takes the "
-                  "next GD step on them: K layers = K steps of GD from w = 0.  In closed form (Gaussian x), "
-                  "one step has expected error/d");
-    ui::equation("R(η)/d = 1 − 2η + η² (n + d + 1)/n  (+ noise terms),   best at η* = n / (n + d + 1)");
-    ui::paragraph("giving (d + 1)/(n + d + 1) noiseless; averaging (η = 1) gives (d + 1)/n, and OLS gives "
-                  "1 − n/d for n < d and 0 beyond (noiseless).");
-  }
-  if (ui::section("Try this")) {
-    ui::all_knobs(ctx);
-    ui::bullet("Set K = 1 (tuned step): the transformer's curve lies exactly on tuned one-step GD.");
-    ui::bullet("Raise K: more layers, more GD steps, lower error for n > d, on the way to OLS and ridge.  "
-               "(The tuned step is tuned for one step, so K > 1 is not the best K-step GD.)");
-    ui::bullet("Untick 'tuned' and raise η with K = 3: at small n the GD steps overshoot and the error explodes.");
-    ui::bullet("Add noise: OLS blows up near n = d, ridge stays best, and every curve stops at the σ²/d floor.");
-    ImGui::Spacing();
-    ImGui::Text("The construction equals explicit GD (K = 1..5, %d prompts at n = %d):", kCheckPrompts, n_);
-    ui::metric("max |y_pred(LSA) − y_pred(GD)|:", "%.2e", lsa_vs_gd_max_abs_diff_);
-    ui::help_marker("Both computed in double precision; the difference is rounding error only.");
-    ImGui::Spacing();
-    ImGui::Text("Error / d against context length: Monte Carlo (solid), closed forms (dashed, same color)");
-    draw_curves();
-    ImGui::Text("At n = %d (%d prompts):", n_, at_n_.prompts);
-    const double inv = at_n_.prompts > 0 ? 1.0 / (at_n_.prompts * double(d_)) : NAN;
-    ui::metric("transformer, K layers:", "%.4f", at_n_.lsa * inv);
-    ui::metric("tuned one-step GD:", "%.4f", at_n_.gd * inv);
-    ImGui::SameLine();
-    ImGui::TextDisabled("± %.4f  (closed form %.4f)", gd_stderr(), closed_gd_tuned_at_n());
-    ui::metric("OLS:", "%.4f", at_n_.ols * inv);
-    ui::metric("ridge (Bayes optimal):", "%.4f", at_n_.ridge * inv);
-    ImGui::Spacing();
-    ImGui::Text("The weights of every layer:");
-    draw_weights();
-    ImGui::Spacing();
-    ImGui::Text("One prompt at n = %d, layer by layer: each layer is one GD step", n_);
-    draw_single_prompt();
-    ui::paragraph("Faint lines: the first context y-slots, which hold the residuals y_i − w_k^T x_i.  "
-                  "Bold: the query's prediction.  Dots: K explicit GD steps; they sit on the line.");
-  }
-  if (ui::section("What the paper reports")) {
-    const double inv = at_n_.prompts > 0 ? 1.0 / (at_n_.prompts * double(d_)) : NAN;
-    const ui::PaperRow rows[] = {
-        {"one LSA layer vs one GD step (Prop. 1)", "identical by construction", lsa_vs_gd_max_abs_diff_,
-         "max diff %.1e (live)", "Live: K = 1..5 layers against explicit GD in double precision."},
-        {"tuned one-step GD, error/d at this n", "(d+1)/(n+d+1) (closed form)", at_n_.gd * inv, "%.4f (Monte Carlo)",
-         "The closed form is this lesson's derivation for Gaussian x, not a number printed in the paper."},
-    };
-    ui::paper_table("##paper", rows, 2);
-    ui::paragraph("The paper's experiments train LSA transformers on such prompts (d = 10) and find their loss, "
-                  "predictions and gradients nearly match this construction with a learned step, and that "
-                  "K trained layers track K steps of GD.  This lesson builds the construction directly; "
-                  "it does not train, which is a simplification.");
-  }
-}
 
 }  // namespace
 
-std::unique_ptr<Lesson> make_icl_gd() { return std::make_unique<IclGd>(); }
+PG_REGISTER_LESSON(IclGd, 7);
 
 }  // namespace pg

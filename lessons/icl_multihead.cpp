@@ -6,13 +6,15 @@
 // fresh in-context regression prompts (engine/icl/mha_trainer.h).  As it
 // trains, every head's KQ = K^T Q turns into a multiple of the identity on the
 // x-block and its OV = O V reads only the y-slot; the heads pair up with
-// opposite signs, and the pair computes debiased gradient descent.  The panel
-// shows the loss against classical estimators, the matrices forming, the
+// opposite signs, and the pair computes debiased gradient descent.  The views
+// show the loss against classical estimators, the matrices forming, the
 // per-head (omega, mu) pairs, the effective GD step they implement, and how
 // the trained model does on longer prompts than it was trained on.
 //
-// One work unit = one Adam step.  When the run ends, the length curve is
-// computed once (it allocates); the panel can also ask for it mid-run.
+// One work unit = one Adam step.  The length curve is computed at reset (the
+// untrained model) and once when the run ends (it allocates); the learner can
+// also ask for it mid-run.  The views draw from copies of the trainer's
+// curves and snapshots, refreshed at the end of every step() call.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -20,8 +22,8 @@
 
 #include "engine/icl/mha_trainer.h"
 #include "lessons/lesson.h"
-#include "web/plots.h"
-#include "web/ui.h"
+#include "ui/panel.h"
+#include "ui/plots.h"
 
 namespace pg {
 namespace {
@@ -35,18 +37,24 @@ const LessonInfo kInfo = {
     "https://github.com/Y-Agent/ICL_linear",
     "B. In-context learning",
     LessonKind::icl,
+    Stepping::on_play,
     "Train multi-head softmax attention live and watch its heads pair up into debiased gradient descent.",
 };
 
 const int kHeadChoices[] = {1, 2, 4, 8};
 const int kLengths[] = {10, 20, 30, 40, 60, 80, 100, 120, 160};  // the length-generalization grid
 constexpr int kLengthPrompts = 512;
+// Reference levels in the loss view are drawn as flat dashed series (a dashed
+// series draws every other segment, so it needs many points).
+constexpr int kRefPoints = 41;
+enum Reference { kRefGd, kRefDebiased, kRefRidge, kRefOls, kNumRefs };
 
 class IclMultihead : public Lesson {
  public:
   const LessonInfo& info() const override { return kInfo; }
 
-  void declare(ParamList& p) override {
+  void declare(Declaration& d) override {
+    ParamList& p = d.params;
     p.choice("heads", "heads H", &heads_choice_, {"1", "2", "4", "8"}, 2,
              "Number of attention heads.  One head cannot cancel the bias of the softmax average; two or "
              "more pair up with opposite signs and reach the debiased-GD loss.");
@@ -70,6 +78,15 @@ class IclMultihead : public Lesson {
              "Off (the paper's setting): every weight random.  On: start each head's KQ at ±0.15 I, half the "
              "heads +, half -.  With H = 2 the random start sometimes lands in a same-sign local minimum; "
              "this init skips it, at the price of handing the model half of the pattern.");
+    declare_text(d.text);
+    d.view("loss", "Training loss and evaluation MSE against the classical estimators",
+           [this](const ViewContext& v) { draw_loss_plot(v); });
+    d.view("matrices", "What each head learned: KQ = K^T Q (D × D) and OV = O V (1 × D)",
+           [this](const ViewContext& v) { draw_matrices(v); });
+    d.view("pairs", "The heads' (ω_h, μ_h) and the GD step they implement", [this](const ViewContext& v) { draw_pairs(v); });
+    d.view("lengths", "Length generalization: the trained model on prompts of other lengths",
+           [this](const ViewContext& v) { draw_lengths(v); });
+    declare_metrics(d);
   }
 
   void reset(uint64_t seed) override {
@@ -83,16 +100,17 @@ class IclMultihead : public Lesson {
     c.init_opposite_pairs = opposite_;
     c.seed = seed;
     trainer_.reset(c);
-    lengths_.clear();
-    length_at_step_ = -1;
-    cache_step_ = -1;
-    snap_cache_key_ = -1;
+    eval_prompts_ = trainer_.config().eval_prompts;
+    snap_key_ = -1;
     view_snapshot_ = -1;
+    refresh_outputs();
+    compute_lengths();  // the untrained model: loss_at_eval_n exists from the start
   }
 
   int step(int max_steps, double budget_ms) override {
     const int left = steps_ - trainer_.metrics().step;
     const int done = left > 0 ? trainer_.step(std::min(max_steps, left), budget_ms) : 0;
+    refresh_outputs();
     if (trainer_.metrics().step >= steps_ && length_at_step_ != steps_) compute_lengths();
     return done;
   }
@@ -101,7 +119,7 @@ class IclMultihead : public Lesson {
   std::string problem() const override { return trainer_.diverged() ? trainer_.message() : ""; }
 
   void live_param_changed(const ParamSpec& spec) override {
-    if (spec.key == "eval_n" && !lengths_.empty()) compute_lengths();  // a knob change, not a frame
+    if (spec.key == "eval_n") compute_lengths();  // a knob change, not a frame
   }
 
   void metrics(MetricList& out) const override {
@@ -122,54 +140,131 @@ class IclMultihead : public Lesson {
     out.add("kq_identity_frac", m.kq_identity_frac_weighted);
     out.add("eval_step", m.eval_step);
     out.add("steps_trained", m.step);
-    for (const icl::LengthPoint& p : lengths_)
-      if (p.length == eval_n_) out.add("loss_at_eval_n", p.model_mse);
+    out.add("loss_at_eval_n", loss_at_eval_n_);
     out.add_timing("steps_per_second", trainer_.steps_per_second());
   }
-
-  void draw(PanelContext& ctx) override;
 
  private:
   int heads() const { return kHeadChoices[heads_choice_]; }
 
-  // Model loss against evaluation length (allocates: at run end or on request).
-  void compute_lengths() {
-    std::vector<int> ls(std::begin(kLengths), std::end(kLengths));
-    ls.push_back(n_);
-    ls.push_back(eval_n_);
-    std::sort(ls.begin(), ls.end());
-    ls.erase(std::unique(ls.begin(), ls.end()), ls.end());
-    lengths_ = trainer_.length_curve(ls, kLengthPrompts);
-    length_at_step_ = trainer_.metrics().step;
-    len_x_.clear(), len_model_.clear(), len_gd_.clear(), len_deb_.clear(), len_ridge_.clear();
-    for (const icl::LengthPoint& p : lengths_) {
-      len_x_.push_back(float(p.length));
-      len_model_.push_back(float(p.model_mse));
-      len_gd_.push_back(float(p.gd_risk_tuned));
-      len_deb_.push_back(float(p.debiased_gd_risk));
-      len_ridge_.push_back(float(p.ridge_risk_asymptotic));
+  void declare_metrics(Declaration& d) {
+    d.metric("loss", "the model's MSE on the fixed evaluation prompts (1024, at the training length), at eval_step");
+    d.metric("train_loss", "mean training loss (fresh prompts) over the last curve window");
+    d.metric("ridge_loss", "ridge (Bayes optimal) on the same evaluation prompts");
+    d.metric("ols_loss", "OLS on the same evaluation prompts");
+    d.metric("gd_loss", "tuned one-step GD on the same evaluation prompts");
+    d.metric("debiased_gd_loss", "tuned debiased GD (inputs centred) on the same evaluation prompts");
+    d.metric("gd_risk_closed", "closed-form risk of tuned one-step GD at the training length");
+    d.metric("debiased_gd_risk_closed", "closed-form risk of tuned debiased GD at the training length");
+    d.metric("omega_mu_sum", "Σ_h ω_h μ_h: the debiased-GD step the trained heads implement");
+    d.metric("gd_step_opt", "the optimal one-step GD step n / (n + d + 1 + σ² d)");
+    d.metric("debiased_gd_step_opt", "the optimal debiased-GD step");
+    d.metric("mu_sum", "Σ_h μ_h: about 0 when the heads pair up with opposite signs");
+    d.metric("ov_last_entry_frac", "Σ_h |μ_h| / Σ_h ||OV_h||: 1 when every head reads only the y-slot");
+    d.metric("kq_identity_frac", "share of each head's KQ x-block that is a multiple of the identity, weighted by |μ_h|");
+    d.metric("eval_step", "the step of the last evaluation (every 100 steps)");
+    d.metric("steps_trained", "Adam steps taken");
+    d.metric("loss_at_eval_n", "model MSE at the evaluation length, from the length curve (computed at reset, "
+                               "when the run ends, when eval_n changes or on request)");
+    d.metric("steps_per_second", "training speed, wall clock (timing)");
+  }
+
+  void declare_text(Walkthrough& t) {
+    t.section("The problem")
+        .paragraph("Each prompt is a fresh linear regression task: x_l ~ N(0, I_d), β ~ N(0, I/d), y_l = β^T x_l + ε_l.  "
+                   "A transformer sees n pairs (x_l, y_l) and a query x_q and must predict y_q.  Linear attention is "
+                   "known to be able to implement gradient descent on the prompt (see the icl-gd lesson).  But "
+                   "real transformers use softmax attention: what does a trained softmax layer compute?");
+    t.section("The method")
+        .paragraph("One layer, H heads, tokens z_l = (x_l, y_l) and query z_q = (x_q, 0), D = d + 1, no biases, "
+                   "the query attends only to the context (eq. 2.2 of the paper):")
+        .equation("y_pred = Σ_h O_h V_h Z softmax( Z^T K_h^T Q_h z_q / √D )")
+        .paragraph("Trained with Adam on the squared error over fresh prompts, each head settles into a simple form:")
+        .equation("K_h^T Q_h ≈ ω_h √D [[I_d, 0], [0, 0]],     O_h V_h ≈ (0, ..., 0, μ_h)")
+        .paragraph("so head h outputs μ_h Σ_l softmax(ω_h a)_l y_l with a_l = x_l^T x_q.  For small ω the softmax is "
+                   "nearly uniform, softmax(ω a)_l ≈ (1 + ω (a_l − mean(a))) / n, and a pair of heads (+ω, +μ), "
+                   "(−ω, −μ) cancels the even terms:")
+        .equation("y_pred ≈ (η/n) Σ_l y_l (x_l − x_mean)^T x_q,     η = Σ_h ω_h μ_h")
+        .paragraph("That is debiased GD: one GD step with the inputs centred on their mean.  A single head "
+                   "cannot cancel the (μ/n) Σ y_l term and does worse.  The loss of one GD step in closed form:")
+        .equation("R(η) = σ² + 1 − 2η + η² (n + d + 1 + σ² d) / n,     η* = n / (n + d + 1 + σ² d)");
+    t.section("Try this")
+        .bullet("Press Play: within a few thousand steps the loss drops to the tuned-GD line.")
+        .bullet("Watch the KQ heatmaps turn diagonal and the OV strips light up only at the last (y) entry.")
+        .bullet("Heads = 1: the loss stays well above GD.  Heads = 2 or 4: the heads pair up with opposite signs.")
+        .bullet("After the run, read the length plot: the model trained at n keeps improving on longer prompts.")
+        .paragraph("Evaluation MSE (live): {loss:%.4f}; tuned GD {gd_loss:%.4f}, debiased GD {debiased_gd_loss:%.4f}, "
+                   "ridge {ridge_loss:%.4f}.")
+        .paragraph("Share of OV on the y entry: {ov_last_entry_frac:%.3f}.  Share of KQ's x-block on ω I: "
+                   "{kq_identity_frac:%.3f}.")
+        .note("Σ_h |μ_h| / Σ_h ||OV_h|| is 1 when every head reads only the y-slot of the tokens it attends to.  The "
+              "KQ share is how much of each head's x-block is a multiple of the identity, weighted by |μ_h|.")
+        .paragraph("Σ_h ω_h μ_h (the model's GD step): {omega_mu_sum:%.4f}; optimal: debiased "
+                   "{debiased_gd_step_opt:%.4f}, plain GD {gd_step_opt:%.4f};  Σ_h μ_h = {mu_sum:%.4f}.");
+    const auto multi = [this] { return heads() != 1; };
+    const auto single = [this] { return heads() == 1; };
+    t.section("What the paper reports")
+        .paper("multi-head attention, MSE", "0.243", "loss", "%.3f (live)",
+               "Paper: d = 5, L = 40, σ² = 0.1.  Live: the current setting, at the current step.")
+        .when(multi)
+        .paper("one-step GD (tuned), MSE", "0.241", "gd_loss", "%.3f (live)", "Monte Carlo on the evaluation prompts.")
+        .paper("debiased GD (tuned), MSE", "0.243", "debiased_gd_loss", "%.3f (live)",
+               "Monte Carlo on the evaluation prompts.")
+        .paper("single-head attention, MSE", "0.405", "loss", "%.3f (live)", "Live when heads = 1.")
+        .when(single)
+        .paper("ridge (Bayes optimal), MSE", "0.115", "ridge_loss", "%.3f (live)",
+               "The best any estimator can do; one softmax layer is not expected to reach it.")
+        .note("Paper column: the official repository's notebook at d = 5, L = 40, as noted in our catalogue.")
+        .note("Live values are for the current setting, not the paper's (d = 5, L = 40, σ² = 0.1).  Set d = 5, "
+              "n = 40, σ² = 0.1 to compare like with like.")
+        .when([this] { return !(d_ == 5 && n_ == 40 && std::fabs(noise_ - 0.1) < 1e-9); });
+  }
+
+  // Copies of the trainer's state for the views and the export: curves every
+  // call (bounded: 2048 points at most), snapshots when a new one was taken.
+  void refresh_outputs() {
+    metrics_ = trainer_.metrics();
+    const int m = trainer_.curve_size(), e = trainer_.eval_curve_size(), H = heads(), D = d_ + 1;
+    loss_curve_.resize(m);
+    for (int i = 0; i < m; ++i) loss_curve_.col(0)[i] = float(trainer_.curve_step(i)), loss_curve_.col(1)[i] = trainer_.curve_loss(i);
+    eval_curve_.resize(e);
+    for (int i = 0; i < e; ++i) eval_curve_.col(0)[i] = float(trainer_.eval_curve_step(i)), eval_curve_.col(1)[i] = trainer_.eval_curve_mse(i);
+    eval_losses_.clear();
+    eval_losses_.push({float(metrics_.eval_mse), float(metrics_.ridge_loss), float(metrics_.ols_loss), float(metrics_.gd_loss),
+                        float(metrics_.debiased_gd_loss), float(metrics_.averaging_loss), float(metrics_.knn_loss)});
+    omega_.set({H}, metrics_.omega);
+    mu_.set({H}, metrics_.mu);
+    double om_max = 1e-3, mu_max = 1e-3;
+    for (int h = 0; h < H; ++h) {
+      pair_xy_[2 * h] = float(metrics_.omega[h]), pair_xy_[2 * h + 1] = float(metrics_.mu[h]), pair_cls_[h] = h;
+      om_max = std::max(om_max, std::fabs(metrics_.omega[h]));
+      mu_max = std::max(mu_max, std::fabs(metrics_.mu[h]));
+    }
+    pair_range_[0] = om_max, pair_range_[1] = mu_max;
+    const double levels[kNumRefs] = {metrics_.gd_loss, metrics_.debiased_gd_loss, metrics_.ridge_loss, metrics_.ols_loss};
+    for (int k = 0; k < kRefPoints; ++k) {
+      ref_x_[k] = float(steps_) * k / (kRefPoints - 1);
+      for (int r = 0; r < kNumRefs; ++r) ref_y_[r][k] = float(levels[r]);
+    }
+    const int S = trainer_.num_snapshots();
+    const long key = long(S) * 1000003L + (S > 0 ? trainer_.snapshot_step(S - 1) : 0);
+    if (key != snap_key_) {
+      snap_key_ = key;
+      refresh_snapshots(S, H, D);
     }
   }
 
-  // Loss curves as floats, rebuilt when the trainer has moved on.
-  void update_curve_cache() {
-    if (cache_step_ == trainer_.metrics().step) return;
-    cache_step_ = trainer_.metrics().step;
-    const int m = trainer_.curve_size(), e = trainer_.eval_curve_size();
-    curve_x_.resize(size_t(m)), curve_y_.resize(size_t(m));
-    for (int i = 0; i < m; ++i) curve_x_[i] = float(trainer_.curve_step(i)), curve_y_[i] = trainer_.curve_loss(i);
-    eval_x_.resize(size_t(e)), eval_y_.resize(size_t(e));
-    for (int i = 0; i < e; ++i) eval_x_[i] = float(trainer_.eval_curve_step(i)), eval_y_[i] = trainer_.eval_curve_mse(i);
-  }
-
-  // Sum over heads of omega_h mu_h (and of mu_h) at every snapshot.
-  void update_snapshot_cache() {
-    const int S = trainer_.num_snapshots();
-    const long key = long(S) * 1000003L + (S > 0 ? trainer_.snapshot_step(S - 1) : 0);
-    if (key == snap_cache_key_) return;
-    snap_cache_key_ = key;
-    const int H = heads(), D = d_ + 1;
-    snap_x_.resize(size_t(S)), snap_omega_mu_.resize(size_t(S)), snap_mu_.resize(size_t(S));
+  // The snapshot history (S, H, D, D) and (S, H, D), the latest of them, each
+  // snapshot's color ranges, and Σ_h ω_h μ_h, Σ_h μ_h at every snapshot.
+  void refresh_snapshots(int S, int H, int D) {
+    static const float kNone = 0.0f;
+    kq_history_.set({S, H, D, D}, S > 0 ? trainer_.snapshot_kq(0, 0) : &kNone);
+    ov_history_.set({S, H, D}, S > 0 ? trainer_.snapshot_ov(0, 0) : &kNone);
+    kq_.set({S > 0 ? H : 0, D, D}, S > 0 ? trainer_.snapshot_kq(S - 1, 0) : &kNone);
+    ov_.set({S > 0 ? H : 0, D}, S > 0 ? trainer_.snapshot_ov(S - 1, 0) : &kNone);
+    std::vector<float> steps(static_cast<size_t>(S));
+    snap_scale_.assign(size_t(S) * 2, 1e-6f);
+    pattern_.resize(S);
     for (int i = 0; i < S; ++i) {
       double om = 0, mu_sum = 0;
       for (int h = 0; h < H; ++h) {
@@ -179,238 +274,185 @@ class IclMultihead : public Lesson {
         const double omega = diag / d_ / std::sqrt(double(D)), mu = ov[d_];  // as mha_head_pattern
         om += omega * mu;
         mu_sum += mu;
+        for (int j = 0; j < D * D; ++j) snap_scale_[2 * i] = std::max(snap_scale_[2 * i], std::fabs(kq[j]));
+        for (int j = 0; j < D; ++j) snap_scale_[2 * i + 1] = std::max(snap_scale_[2 * i + 1], std::fabs(ov[j]));
       }
-      snap_x_[i] = float(trainer_.snapshot_step(i));
-      snap_omega_mu_[i] = float(om);
-      snap_mu_[i] = float(mu_sum);
+      steps[size_t(i)] = float(trainer_.snapshot_step(i));
+      pattern_.col(0)[i] = steps[size_t(i)];
+      pattern_.col(1)[i] = float(om);
+      pattern_.col(2)[i] = float(mu_sum);
+    }
+    snapshot_steps_.set({S}, S > 0 ? steps.data() : &kNone);
+  }
+
+  // Model loss against evaluation length (allocates: at reset, run end, or on request).
+  void compute_lengths() {
+    std::vector<int> ls(std::begin(kLengths), std::end(kLengths));
+    ls.push_back(n_);
+    ls.push_back(eval_n_);
+    std::sort(ls.begin(), ls.end());
+    ls.erase(std::unique(ls.begin(), ls.end()), ls.end());
+    const std::vector<icl::LengthPoint> points = trainer_.length_curve(ls, kLengthPrompts);
+    length_at_step_ = trainer_.metrics().step;
+    lengths_out_.clear();
+    loss_at_eval_n_ = NAN;
+    for (const icl::LengthPoint& p : points) {
+      lengths_out_.push({float(p.length), float(p.model_mse), float(p.gd_risk_tuned), float(p.debiased_gd_risk),
+                          float(p.ridge_risk_asymptotic)});
+      if (p.length == eval_n_) {
+        loss_at_eval_n_ = p.model_mse;
+        at_eval_n_[0] = p.model_mse, at_eval_n_[1] = p.debiased_gd_risk, at_eval_n_[2] = p.gd_risk_tuned;
+      }
     }
   }
 
-  void draw_loss_plot();
-  void draw_matrices();
-  void draw_pairs();
-  void draw_lengths();
-  void draw_paper();
+  // ------------------------------------------------------------------ views
+  void draw_loss_plot(const ViewContext& v) const {
+    const icl::MhaMetrics& m = metrics_;
+    const float h = v.height > 0 ? v.height - v.font_size * 1.8f : v.font_size * 16;
+    plot::LinePlot p("##loss", ImVec2(v.width, std::max(h, v.font_size * 8)));
+    p.axes("step", "MSE", /*log_y=*/true);
+    p.x_range(0, steps_);
+    p.y_range(std::max(0.5 * std::min(m.ridge_loss, m.ols_loss), 1e-3), 2.5);
+    p.line("training loss (batch mean)", loss_curve_.col(0), loss_curve_.col(1), loss_curve_.rows(), plot::palette(0));
+    p.points("evaluation MSE", eval_curve_.col(0), eval_curve_.col(1), eval_curve_.rows(), plot::palette(1));
+    // The references are flat dashed series (named in the legend): as labelled
+    // hlines, tuned and debiased GD sit too close for their labels.
+    p.line("tuned one-step GD", ref_x_, ref_y_[kRefGd], kRefPoints, plot::palette(4), true);
+    p.line("debiased GD", ref_x_, ref_y_[kRefDebiased], kRefPoints, plot::palette(3), true);
+    p.line("ridge (Bayes optimal)", ref_x_, ref_y_[kRefRidge], kRefPoints, plot::palette(2), true);
+    if (n_ >= d_ + 2) p.line("OLS", ref_x_, ref_y_[kRefOls], kRefPoints, plot::palette(5), true);
+    p.draw();
+    ImGui::TextDisabled("Reference lines: the classical estimators on the same %d evaluation prompts.",
+                        eval_prompts_);
+  }
+
+  // Per-head KQ (D, D) and OV (1, D) of one snapshot, one shared symmetric color range each.
+  void draw_matrices(const ViewContext& v) {
+    const int S = int(snapshot_steps_.size()), H = heads(), D = d_ + 1;
+    if (S == 0) return;
+    int shown = view_snapshot_ < 0 || view_snapshot_ >= S ? S - 1 : view_snapshot_;
+    ImGui::SetNextItemWidth(v.font_size * 16);
+    if (ImGui::SliderInt("snapshot", &shown, 0, S - 1, "")) view_snapshot_ = shown == S - 1 ? -1 : shown;  // input only
+    ImGui::SameLine();
+    ImGui::Text("step %d%s", int(snapshot_steps_.f[size_t(shown)]), view_snapshot_ < 0 ? " (latest)" : "");
+    ui::help_marker("Scrub back through training: the matrices are kept every 100 steps (thinned as the run grows).");
+    const float kq_max = snap_scale_[2 * size_t(shown)], ov_max = snap_scale_[2 * size_t(shown) + 1];
+    const float* kq = kq_history_.f.data() + size_t(shown) * H * D * D;
+    const float* ov = ov_history_.f.data() + size_t(shown) * H * D;
+    const int cols = std::min(H, 4);
+    const float gap = ImGui::GetStyle().ItemSpacing.x, font = v.font_size;
+    const float w = std::min((v.width - gap * (cols - 1)) / cols, font * 13.0f);
+    for (int h = 0; h < H; ++h) {
+      if (h % cols) ImGui::SameLine();
+      ImGui::BeginGroup();
+      ImGui::PushID(h);
+      char title[32];
+      plot::HeatmapStyle hs;
+      hs.map = plot::Colormap::diverging;
+      hs.colorbar = false;
+      hs.vmin = -kq_max, hs.vmax = kq_max;
+      std::snprintf(title, sizeof title, "head %d: KQ", h + 1);
+      hs.title = title;
+      plot::heatmap("##kq", ImVec2(w, w + font * 1.4f), kq + size_t(h) * D * D, D, D, hs);
+      hs.vmin = -ov_max, hs.vmax = ov_max;
+      hs.title = "OV";
+      plot::heatmap("##ov", ImVec2(w, w / D + font * 1.4f), ov + size_t(h) * D, 1, D, hs);
+      ImGui::PopID();
+      ImGui::EndGroup();
+    }
+    ImGui::TextDisabled("Blue negative, red positive; KQ within ±%.2f, OV within ±%.2f.  The last row/column is y.",
+                        kq_max, ov_max);
+  }
+
+  // (omega_h, mu_h) per head, and sum_h omega_h mu_h against the optimal steps.
+  void draw_pairs(const ViewContext& v) const {
+    const int H = heads();
+    const float font = v.font_size;
+    const float side = std::min(font * 15.0f, v.width * 0.4f);
+    ImGui::BeginGroup();
+    ImGui::Text("(ω_h, μ_h) per head");
+    plot::ScatterStyle ss;
+    ss.x_min = -1.2 * pair_range_[0], ss.x_max = 1.2 * pair_range_[0];
+    ss.y_min = -1.2 * pair_range_[1], ss.y_max = 1.2 * pair_range_[1];
+    ss.equal_aspect = false;
+    ss.radius = 4;
+    ss.arrows = pair_xy_;
+    ss.num_arrows = H;
+    plot::scatter("##pairs", ImVec2(side, side), pair_xy_, pair_cls_, H, ss);
+    ImGui::TextDisabled("x: ω_h   y: μ_h (eval step %d)", metrics_.eval_step);
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    plot::LinePlot p("##step", ImVec2(-1, side + font * 2.4f));
+    p.axes("step", "Σ_h ω_h μ_h  (the GD step)");
+    p.x_range(0, steps_);
+    p.line("Σ ω_h μ_h", pattern_.col(0), pattern_.col(1), pattern_.rows(), plot::palette(0));
+    p.line("Σ μ_h", pattern_.col(0), pattern_.col(2), pattern_.rows(), plot::palette(1));
+    p.y_range(-1.0, 1.4);
+    p.hline(metrics_.debiased_gd_step_opt, "best debiased-GD step", plot::palette(3));
+    p.draw();
+  }
+
+  void draw_lengths(const ViewContext& v) {
+    if (ImGui::Button("Recompute now")) compute_lengths();  // input: the learner asks for it
+    ImGui::SameLine();
+    ImGui::TextDisabled("Computed at step %d (at reset and when the run finishes), %d prompts per length.",
+                        length_at_step_, kLengthPrompts);
+    const Series& s = lengths_out_;
+    const int m = s.rows();
+    plot::LinePlot p("##lengths", ImVec2(v.width, v.height > 0 ? v.height : v.font_size * 14));
+    p.axes("evaluation length", "MSE", /*log_y=*/true);
+    p.line("trained model", s.col(0), s.col(1), m, plot::palette(0));
+    p.line("debiased GD, the model's step (closed)", s.col(0), s.col(3), m, plot::palette(3), true);
+    p.line("GD, step tuned per length (closed)", s.col(0), s.col(2), m, plot::palette(4), true);
+    p.line("ridge (asymptotic)", s.col(0), s.col(4), m, plot::palette(2), true);
+    p.vline(n_, "trained n");
+    p.vline(eval_n_, "eval");
+    p.draw();
+    if (std::isfinite(loss_at_eval_n_))
+      ImGui::Text("At length %d: model %.4f, debiased GD with its step %.4f, tuned GD %.4f", eval_n_, at_eval_n_[0],
+                  at_eval_n_[1], at_eval_n_[2]);
+  }
 
   int heads_choice_ = 2, d_ = 5, n_ = 40, eval_n_ = 80, steps_ = 6000;
   double noise_ = 0.1, lr_ = 3e-3;
   bool opposite_ = false;
   icl::MhaTrainer trainer_;
 
-  std::vector<icl::LengthPoint> lengths_;
+  // Plain copies for the views, refreshed in step (see refresh_outputs).
+  icl::MhaMetrics metrics_;
+  int eval_prompts_ = 0;
+  float pair_xy_[2 * icl::kMaxHeads] = {};  // (H, 2): omega_h, mu_h
+  int pair_cls_[icl::kMaxHeads] = {};
+  double pair_range_[2] = {1e-3, 1e-3};     // max |omega|, max |mu|
+  float ref_x_[kRefPoints] = {}, ref_y_[kNumRefs][kRefPoints] = {};  // the loss view's reference levels
+  long snap_key_ = -1;                      // snapshot count and last step, to notice a new one
+  std::vector<float> snap_scale_;           // (S, 2): max |KQ|, max |OV| over the heads of each snapshot
   int length_at_step_ = -1;
-  std::vector<float> len_x_, len_model_, len_gd_, len_deb_, len_ridge_;
+  double loss_at_eval_n_ = NAN, at_eval_n_[3] = {NAN, NAN, NAN};  // model, debiased GD, tuned GD
+  int view_snapshot_ = -1;                  // the matrices view's slider; -1: follow the latest
 
-  int cache_step_ = -1;
-  std::vector<float> curve_x_, curve_y_, eval_x_, eval_y_;
-  long snap_cache_key_ = -1;
-  std::vector<float> snap_x_, snap_omega_mu_, snap_mu_;
-  int view_snapshot_ = -1;  // -1: follow the latest
+  // Outputs.  The trainer keeps only means over its evaluation prompts (no
+  // per-prompt errors), so eval_losses holds those means: one row, the model
+  // and every baseline.  pattern: per snapshot, Σ_h ω_h μ_h and Σ_h μ_h.
+  Series& loss_curve_ = outputs_.series("train_loss", {"step", "loss"});  // mean of the window ending at step
+  Series& eval_curve_ = outputs_.series("eval_mse", {"step", "model"});   // on the evaluation prompts
+  Series& eval_losses_ = outputs_.series("eval_losses", {"model", "ridge", "ols", "gd_tuned", "debiased_gd",
+                                                         "averaging", "knn"});
+  Series& pattern_ = outputs_.series("pattern", {"step", "omega_mu_sum", "mu_sum"});
+  Series& lengths_out_ = outputs_.series("length_curve", {"length", "model", "gd_tuned", "debiased_gd",
+                                                          "ridge_asymptotic"});
+  Array& kq_ = outputs_.array("kq");                          // (H, D, D) latest snapshot
+  Array& ov_ = outputs_.array("ov");                          // (H, D) latest snapshot
+  Array& kq_history_ = outputs_.array("kq_history");          // (S, H, D, D)
+  Array& ov_history_ = outputs_.array("ov_history");          // (S, H, D)
+  Array& snapshot_steps_ = outputs_.array("snapshot_steps");  // (S,)
+  Array& omega_ = outputs_.array("omega");                    // (H,) f64, at the last evaluation
+  Array& mu_ = outputs_.array("mu");                          // (H,) f64
 };
-
-// ------------------------------------------------------------ panel pieces
-
-void IclMultihead::draw_loss_plot() {
-  update_curve_cache();
-  const icl::MhaMetrics& m = trainer_.metrics();
-  // The references are flat dashed series (named in the legend): as labelled
-  // hlines, tuned and debiased GD sit too close for their labels.
-  const float ends[2] = {0.0f, float(steps_)};
-  const float gd[2] = {float(m.gd_loss), float(m.gd_loss)}, deb[2] = {float(m.debiased_gd_loss), float(m.debiased_gd_loss)};
-  const float ridge[2] = {float(m.ridge_loss), float(m.ridge_loss)}, ols[2] = {float(m.ols_loss), float(m.ols_loss)};
-  plot::LinePlot p("##loss", ImVec2(-1, ImGui::GetFontSize() * 16));
-  p.axes("step", "MSE", /*log_y=*/true);
-  p.x_range(0, steps_);
-  p.y_range(std::max(0.5 * std::min(m.ridge_loss, m.ols_loss), 1e-3), 2.5);
-  p.line("training loss (batch mean)", curve_x_.data(), curve_y_.data(), int(curve_x_.size()), plot::palette(0));
-  p.points("evaluation MSE", eval_x_.data(), eval_y_.data(), int(eval_x_.size()), plot::palette(1));
-  p.line("tuned one-step GD", ends, gd, 2, plot::palette(4), true);
-  p.line("debiased GD", ends, deb, 2, plot::palette(3), true);
-  p.line("ridge (Bayes optimal)", ends, ridge, 2, plot::palette(2), true);
-  if (n_ >= d_ + 2) p.line("OLS", ends, ols, 2, plot::palette(5), true);
-  p.draw();
-  ImGui::TextDisabled("Reference lines: the classical estimators on the same %d evaluation prompts.",
-                      trainer_.config().eval_prompts);
-}
-
-// Per-head KQ (D, D) and OV (1, D), one shared symmetric color range each.
-void IclMultihead::draw_matrices() {
-  const int S = trainer_.num_snapshots(), H = heads(), D = d_ + 1;
-  if (S == 0) return;
-  int shown = view_snapshot_ < 0 || view_snapshot_ >= S ? S - 1 : view_snapshot_;
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
-  if (ImGui::SliderInt("snapshot", &shown, 0, S - 1, "")) view_snapshot_ = shown == S - 1 ? -1 : shown;
-  ImGui::SameLine();
-  ImGui::Text("step %d%s", trainer_.snapshot_step(shown), view_snapshot_ < 0 ? " (latest)" : "");
-  ui::help_marker("Scrub back through training: the matrices are kept every 100 steps (thinned as the run grows).");
-  float kq_max = 1e-6f, ov_max = 1e-6f;
-  for (int h = 0; h < H; ++h) {
-    const float *kq = trainer_.snapshot_kq(shown, h), *ov = trainer_.snapshot_ov(shown, h);
-    for (int i = 0; i < D * D; ++i) kq_max = std::max(kq_max, std::fabs(kq[i]));
-    for (int i = 0; i < D; ++i) ov_max = std::max(ov_max, std::fabs(ov[i]));
-  }
-  const int cols = std::min(H, 4);
-  const float gap = ImGui::GetStyle().ItemSpacing.x, font = ImGui::GetFontSize();
-  const float w = std::min((ImGui::GetContentRegionAvail().x - gap * (cols - 1)) / cols, font * 13.0f);
-  for (int h = 0; h < H; ++h) {
-    if (h % cols) ImGui::SameLine();
-    ImGui::BeginGroup();
-    ImGui::PushID(h);
-    char title[32];
-    plot::HeatmapStyle hs;
-    hs.map = plot::Colormap::diverging;
-    hs.colorbar = false;
-    hs.vmin = -kq_max, hs.vmax = kq_max;
-    std::snprintf(title, sizeof title, "head %d: KQ", h + 1);
-    hs.title = title;
-    plot::heatmap("##kq", ImVec2(w, w + font * 1.4f), trainer_.snapshot_kq(shown, h), D, D, hs);
-    hs.vmin = -ov_max, hs.vmax = ov_max;
-    hs.title = "OV";
-    plot::heatmap("##ov", ImVec2(w, w / D + font * 1.4f), trainer_.snapshot_ov(shown, h), 1, D, hs);
-    ImGui::PopID();
-    ImGui::EndGroup();
-  }
-  ImGui::TextDisabled("Blue negative, red positive; KQ within ±%.2f, OV within ±%.2f.  The last row/column is y.",
-                      kq_max, ov_max);
-}
-
-// (omega_h, mu_h) per head, and sum_h omega_h mu_h against the optimal steps.
-void IclMultihead::draw_pairs() {
-  update_snapshot_cache();
-  const icl::MhaMetrics& m = trainer_.metrics();
-  const int H = heads();
-  float xy[2 * icl::kMaxHeads];
-  int cls[icl::kMaxHeads];
-  double om_max = 1e-3, mu_max = 1e-3;
-  for (int h = 0; h < H; ++h) {
-    xy[2 * h] = float(m.omega[h]), xy[2 * h + 1] = float(m.mu[h]), cls[h] = h;
-    om_max = std::max(om_max, std::fabs(m.omega[h]));
-    mu_max = std::max(mu_max, std::fabs(m.mu[h]));
-  }
-  const float font = ImGui::GetFontSize();
-  const float side = std::min(font * 15.0f, ImGui::GetContentRegionAvail().x * 0.4f);
-  ImGui::BeginGroup();
-  ImGui::Text("(ω_h, μ_h) per head");
-  plot::ScatterStyle ss;
-  ss.x_min = -1.2 * om_max, ss.x_max = 1.2 * om_max, ss.y_min = -1.2 * mu_max, ss.y_max = 1.2 * mu_max;
-  ss.equal_aspect = false;
-  ss.radius = 4;
-  ss.arrows = xy;
-  ss.num_arrows = H;
-  plot::scatter("##pairs", ImVec2(side, side), xy, cls, H, ss);
-  ImGui::TextDisabled("x: ω_h   y: μ_h (eval step %d)", m.eval_step);
-  ImGui::EndGroup();
-  ImGui::SameLine();
-  plot::LinePlot p("##step", ImVec2(-1, side + font * 2.4f));
-  p.axes("step", "Σ_h ω_h μ_h  (the GD step)");
-  p.x_range(0, steps_);
-  p.line("Σ ω_h μ_h", snap_x_.data(), snap_omega_mu_.data(), int(snap_x_.size()), plot::palette(0));
-  p.line("Σ μ_h", snap_x_.data(), snap_mu_.data(), int(snap_x_.size()), plot::palette(1));
-  p.y_range(-1.0, 1.4);
-  p.hline(m.debiased_gd_step_opt, "best debiased-GD step", plot::palette(3));
-  p.draw();
-}
-
-void IclMultihead::draw_lengths() {
-  if (ImGui::Button(lengths_.empty() ? "Compute now" : "Recompute now")) compute_lengths();
-  ImGui::SameLine();
-  if (lengths_.empty())
-    ImGui::TextDisabled("Computed when the run finishes (%d prompts per length), or now with the button.", kLengthPrompts);
-  else
-    ImGui::TextDisabled("Computed at step %d, %d prompts per length.", length_at_step_, kLengthPrompts);
-  if (lengths_.empty()) return;
-  const int m = int(len_x_.size());
-  plot::LinePlot p("##lengths", ImVec2(-1, ImGui::GetFontSize() * 14));
-  p.axes("evaluation length", "MSE", /*log_y=*/true);
-  p.line("trained model", len_x_.data(), len_model_.data(), m, plot::palette(0));
-  p.line("debiased GD, the model's step (closed)", len_x_.data(), len_deb_.data(), m, plot::palette(3), true);
-  p.line("GD, step tuned per length (closed)", len_x_.data(), len_gd_.data(), m, plot::palette(4), true);
-  p.line("ridge (asymptotic)", len_x_.data(), len_ridge_.data(), m, plot::palette(2), true);
-  p.vline(n_, "trained n");
-  p.vline(eval_n_, "eval");
-  p.draw();
-  for (const icl::LengthPoint& pt : lengths_)
-    if (pt.length == eval_n_) {
-      ImGui::Text("At length %d: model %.4f, debiased GD with its step %.4f, tuned GD %.4f", pt.length,
-                  pt.model_mse, pt.debiased_gd_risk, pt.gd_risk_tuned);
-    }
-}
-
-void IclMultihead::draw_paper() {
-  const icl::MhaMetrics& m = trainer_.metrics();
-  const bool same = d_ == 5 && n_ == 40 && std::fabs(noise_ - 0.1) < 1e-9;
-  const bool single = heads() == 1;
-  const char* note = same ? "Same setting (d = 5, L = 40, σ² = 0.1); live at the current step." :
-                            "Live values are for the current setting, not the paper's (d = 5, L = 40, σ² = 0.1).";
-  const ui::PaperRow rows[] = {
-      {"multi-head attention, MSE", "0.243", single ? NAN : m.eval_mse, "%.3f (live)", note},
-      {"one-step GD (tuned), MSE", "0.241", m.gd_loss, "%.3f (live)", "Monte Carlo on the evaluation prompts."},
-      {"debiased GD (tuned), MSE", "0.243", m.debiased_gd_loss, "%.3f (live)", "Monte Carlo on the evaluation prompts."},
-      {"single-head attention, MSE", "0.405", single ? m.eval_mse : NAN, "%.3f (live)", "Live when heads = 1."},
-      {"ridge (Bayes optimal), MSE", "0.115", m.ridge_loss, "%.3f (live)",
-       "The best any estimator can do; one softmax layer is not expected to reach it."},
-  };
-  ui::paper_table("##paper", rows, 5);
-  ImGui::TextDisabled("Paper column: the official repository's notebook at d = 5, L = 40, as noted in our catalogue.");
-  if (!same) ImGui::TextDisabled("Set d = 5, n = 40, σ² = 0.1 to compare like with like.");
-}
-
-void IclMultihead::draw(PanelContext& ctx) {
-  (void)ctx;
-  if (ui::section("The problem")) {
-    ui::paragraph(
-        "Each prompt is a fresh linear regression task: x_l ~ N(0, I_d), β ~ N(0, I/d), y_l = β^T x_l + ε_l.  "
-        "A transformer sees n pairs (x_l, y_l) and a query x_q and must predict y_q.  Linear attention is "
-        "known to be able to implement gradient descent on the prompt (see the icl-gd lesson).  But "
-        "real transformers use softmax attention: what does a trained softmax layer compute?");
-  }
-  if (ui::section("The method")) {
-    ui::paragraph("One layer, H heads, tokens z_l = (x_l, y_l) and query z_q = (x_q, 0), D = d + 1, no biases, "
-                  "the query attends only to the context (eq. 2.2 of the paper):");
-    ui::equation("y_pred = Σ_h O_h V_h Z softmax( Z^T K_h^T Q_h z_q / √D )");
-    ui::paragraph("Trained with Adam on the squared error over fresh prompts, each head settles into a simple form:");
-    ui::equation("K_h^T Q_h ≈ ω_h √D [[I_d, 0], [0, 0]],     O_h V_h ≈ (0, ..., 0, μ_h)");
-    ui::paragraph("so head h outputs μ_h Σ_l softmax(ω_h a)_l y_l with a_l = x_l^T x_q.  For small ω the softmax is "
-                  "nearly uniform, softmax(ω a)_l ≈ (1 + ω (a_l − mean(a))) / n, and a pair of heads (+ω, +μ), "
-                  "(−ω, −μ) cancels the even terms:");
-    ui::equation("y_pred ≈ (η/n) Σ_l y_l (x_l − x_mean)^T x_q,     η = Σ_h ω_h μ_h");
-    ui::paragraph("That is debiased GD: one GD step with the inputs centred on their mean.  A single head "
-                  "cannot cancel the (μ/n) Σ y_l term and does worse.  The loss of one GD step in closed form:");
-    ui::equation("R(η) = σ² + 1 − 2η + η² (n + d + 1 + σ² d) / n,     η* = n / (n + d + 1 + σ² d)");
-  }
-  if (ui::section("Try this")) {
-    ui::all_knobs(ctx);
-    ui::bullet("Press Play: within a few thousand steps the loss drops to the tuned-GD line.");
-    ui::bullet("Watch the KQ heatmaps turn diagonal and the OV strips light up only at the last (y) entry.");
-    ui::bullet("Heads = 1: the loss stays well above GD.  Heads = 2 or 4: the heads pair up with opposite signs.");
-    ui::bullet("After the run, read the length plot: the model trained at n keeps improving on longer prompts.");
-    ImGui::Spacing();
-    const icl::MhaMetrics& m = trainer_.metrics();
-    ui::metric("evaluation MSE (live):", "%.4f", m.eval_mse);
-    ImGui::SameLine();
-    ImGui::TextDisabled("  tuned GD %.4f   debiased GD %.4f   ridge %.4f", m.gd_loss, m.debiased_gd_loss, m.ridge_loss);
-    draw_loss_plot();
-    ImGui::Text("What each head learned: KQ = K^T Q (D × D) and OV = O V (1 × D)");
-    draw_matrices();
-    ui::metric("share of OV on the y entry:", "%.3f", m.ov_last_entry_frac);
-    ui::help_marker("Σ_h |μ_h| / Σ_h ||OV_h||: 1 when every head reads only the y-slot of the tokens it attends to.");
-    ui::metric("share of KQ's x-block on ω I:", "%.3f", m.kq_identity_frac_weighted);
-    ui::help_marker("How much of each head's x-block is a multiple of the identity, weighted by |μ_h|.");
-    ImGui::Spacing();
-    draw_pairs();
-    ui::metric("Σ_h ω_h μ_h (the model's GD step):", "%.4f", m.omega_mu_sum);
-    ImGui::SameLine();
-    ImGui::TextDisabled("  optimal: debiased %.4f, plain GD %.4f;  Σ_h μ_h = %.4f", m.debiased_gd_step_opt,
-                        m.gd_step_opt, m.mu_sum);
-    ImGui::Spacing();
-    ImGui::Text("Length generalization: the trained model on prompts of other lengths");
-    draw_lengths();
-  }
-  if (ui::section("What the paper reports")) draw_paper();
-}
 
 }  // namespace
 
-std::unique_ptr<Lesson> make_icl_multihead() { return std::make_unique<IclMultihead>(); }
+PG_REGISTER_LESSON(IclMultihead, 8);
 
 }  // namespace pg

@@ -1,21 +1,37 @@
 // lesson.h - what a lesson is: the one place a paper's experiment declares its
-// identity, its knobs and its metrics (DESIGN.md, "a lesson declares itself
-// once").  From the declared knobs come the sliders, the URL parameters, the
-// CLI's --set, the JS set/get and all validation; from the declared metrics
-// come the panel's read-outs, the CLI's JSON, the JS metrics() and the tests.
+// identity, its knobs, its walkthrough text, its outputs, its metrics and its
+// views (DESIGN.md, "a lesson declares itself once").
 //
-// This header is UI-free: the CLI and the tests use it without a window.  The
-// panel (draw) receives ImGui through the lesson's own .cpp file.
+//   knobs    -> sliders, URL parameters, the CLI's --set, JS set/get, validation
+//   text     -> the ImGui panel, the page's "Read as text" view, `playground-cli doc`
+//   outputs  -> what the views draw, and `playground-cli run --export`
+//   metrics  -> the panel's read-outs, the CLI's JSON, JS metrics(), the tests
+//   views    -> the live plots, laid out by the host beside the knobs
+//
+// Layers run one way: engine <- ui <- lessons <- web (the host).  This header
+// is UI-free; views receive a ViewContext (their slot, the theme) and draw
+// with ImGui and ui/ in the lesson's own .cpp file.  A lesson never sees the
+// host's session state (web/session.h).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "lessons/outputs.h"
+#include "lessons/walkthrough.h"
 
 namespace pg {
 
 enum class LessonKind { kernel, trainer, icl, analysis };
 const char* kind_name(LessonKind kind);
+
+// What the host does with step(): `on_play` lessons train when the learner
+// presses Play (the host shows Play/Pause/Step/Reset); `continuous` lessons
+// measure on their own until done() (timings, Monte Carlo curves).
+enum class Stepping { on_play, continuous };
+const char* stepping_name(Stepping stepping);
 
 // One catalogue entry.  `section` is the LESSONS.md section the gallery groups by.
 struct LessonInfo {
@@ -26,7 +42,8 @@ struct LessonInfo {
   const char* arxiv;     // "2001.04438" or "" when none
   const char* code_url;  // official code, or "" when none
   const char* section;   // "A. Softmax and attention kernels"
-  LessonKind kind;
+  LessonKind kind;       // for the gallery only; capabilities come from `stepping`
+  Stepping stepping;
   const char* summary;   // one line for the gallery
 };
 
@@ -69,6 +86,8 @@ class ParamList {
   double value(const ParamSpec& spec) const;
   // Canonical text of the current value ("65536", "0.1", "mnist", "1").
   std::string text(const ParamSpec& spec) const;
+  // The range as text, for docs: "16 .. 4194304 (log)", "one of l2, l1", "on/off".
+  std::string range_text(const ParamSpec& spec) const;
   bool is_default(const ParamSpec& spec) const;
   void reset_to_defaults();
 
@@ -105,20 +124,61 @@ class MetricList {
   std::vector<Metric> items_;
 };
 
-// ------------------------------------------------------------------- a lesson
-struct PanelContext;  // web/ui.h: theme, hidden knobs, embed mode
+// What a metric means, for `playground-cli doc` and the reading view.  A key
+// ending in '*' covers a family ("ns_per_elem_*").
+struct MetricDoc {
+  std::string key, meaning;
+};
 
+// --------------------------------------------------------------------- views
+// Where and how a view draws this frame.  `size` is the slot the host gives
+// it, in pixels (y = 0: the view picks its own height).  `main` is set for the
+// lesson's first view, which the host keeps beside the knobs.
+struct ViewContext {
+  float width = 0, height = 0;
+  bool main = false;
+  bool light_theme = false;
+  float font_size = 15;
+  // Knobs the page hides (hide=a,b): a view that mentions a knob may drop it.
+  const std::vector<std::string>* hidden_keys = nullptr;
+};
+
+struct ViewSpec {
+  std::string id;     // stable: the layout() rectangles and the tests name views by it
+  std::string title;  // a caption above the view
+  std::function<void(const ViewContext&)> draw;
+};
+
+// Everything a lesson declares, once, in Lesson::declare.  (Outputs are
+// declared on the lesson's own `outputs_`, see outputs.h.)
+struct Declaration {
+  ParamList& params;
+  Walkthrough& text;
+  std::vector<ViewSpec>& views;
+  std::vector<MetricDoc>& metric_docs;
+
+  // A view; the first one declared is the main view ("Try this" talks about it).
+  void view(const char* id, const char* title, std::function<void(const ViewContext&)> draw) {
+    views.push_back({id, title, std::move(draw)});
+  }
+  void metric(const char* key, const char* meaning) { metric_docs.push_back({key, meaning}); }
+};
+
+// ------------------------------------------------------------------- a lesson
 class Lesson {
  public:
   virtual ~Lesson() = default;
   virtual const LessonInfo& info() const = 0;
-  // Declare every knob once, bound to members.  Called once by the host.
-  virtual void declare(ParamList& params) = 0;
-  // Start the experiment afresh from the seed (buffers sized here).
+  // Declare every knob, the walkthrough, the outputs, the metrics' meanings
+  // and the views, once.  Called once by the host, before the first reset.
+  virtual void declare(Declaration& d) = 0;
+  // Start the experiment afresh from the seed (buffers sized here).  Outputs
+  // must describe the new state when it returns.
   virtual void reset(uint64_t seed) = 0;
   // Advance: at most max_steps units of work, stopping early when budget_ms of
-  // wall time is used.  Returns the units done.  The state after N units must
-  // not depend on how they were split into calls (determinism by seed only).
+  // wall time is used.  Returns the units done.  The state after N units,
+  // outputs included, must not depend on how they were split into calls.
+  // Views' data are refreshed here (on a cadence), never in a view's draw.
   virtual int step(int max_steps, double budget_ms) = 0;
   // True when step() has nothing left to do (run finished or diverged).
   virtual bool done() const = 0;
@@ -128,20 +188,36 @@ class Lesson {
   virtual std::string problem() const { return ""; }
   // A knob that does not restart the experiment was changed (e.g. a learning rate).
   virtual void live_param_changed(const ParamSpec& /*spec*/) {}
-  // The ImGui panel, in walkthrough order (The problem, The method, Try this,
-  // What the paper reports).
-  virtual void draw(PanelContext& ctx) = 0;
+  // Called by the host every frame, playing or not: take what arrived
+  // asynchronously (a data pack fetched by the page).  Must be cheap.
+  virtual void poll() {}
+
+  // The declared outputs (series and arrays), as of the last reset or step.
+  const Outputs& outputs() const { return outputs_; }
+
+ protected:
+  Outputs outputs_;
 };
 
 // --------------------------------------------------------------- the registry
+// Each lesson file registers itself with one line at its end:
+//   PG_REGISTER_LESSON(TwoPassSoftmax, 1);
+// The number is the lesson's number in the catalogue (LESSONS.md): it orders
+// the gallery and must be unique.  Nothing else needs editing to add a lesson.
 struct LessonEntry {
   std::unique_ptr<Lesson> (*create)();
+  int order;
 };
-// Lessons in catalogue order (lessons/registry.cpp: one line per lesson).
+bool register_lesson(std::unique_ptr<Lesson> (*create)(), int order);
+// Lessons in catalogue order.
 const std::vector<LessonEntry>& lesson_registry();
 // Infos of every registered lesson, in order (each lesson created once, cached).
 const std::vector<LessonInfo>& lesson_infos();
 // Index in the registry, or -1.
 int find_lesson(const std::string& id);
+
+#define PG_REGISTER_LESSON(Class, order)                                          \
+  static std::unique_ptr<::pg::Lesson> pg_create_##Class() { return std::make_unique<Class>(); } \
+  [[maybe_unused]] static const bool pg_registered_##Class = ::pg::register_lesson(pg_create_##Class, order)
 
 }  // namespace pg

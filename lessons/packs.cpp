@@ -5,14 +5,7 @@
 #include <map>
 #include <memory>
 
-#include "lessons/text.h"
-
-#if defined(__EMSCRIPTEN__)
-#include <emscripten/emscripten.h>
-#define PG_EXPORT_PACK EMSCRIPTEN_KEEPALIVE
-#else
-#define PG_EXPORT_PACK
-#endif
+#include "lessons/strings.h"
 
 #ifndef PG_DEFAULT_DATA_DIR
 #define PG_DEFAULT_DATA_DIR "build/data"
@@ -35,15 +28,7 @@ bool known_name(const std::string& name) {
   return name == "mnist" || name == "fashion-mnist" || name == "digits";
 }
 
-// True in the browser page (packs come over the network), false under node
-// and natively (packs are files).
-bool in_page() {
-#if defined(__EMSCRIPTEN__)
-  return EM_ASM_INT({ return typeof window !== 'undefined' && typeof document !== 'undefined' ? 1 : 0; }) != 0;
-#else
-  return false;
-#endif
-}
+PackFetcher g_fetcher = nullptr;
 
 void finish(Entry& e, bool ok, const std::string& error) {
   if (ok) {
@@ -77,11 +62,9 @@ PackStatus request_pack(const std::string& name) {
     return e.status;
   }
   e.pack = std::make_unique<data::Pack>();
-  if (in_page()) {
-#if defined(__EMSCRIPTEN__)
+  if (g_fetcher) {
     e.status.state = PackState::loading;
-    EM_ASM({ Module.pgFetchPack(UTF8ToString($0)); }, name.c_str());
-#endif
+    g_fetcher(name);
     return e.status;
   }
   std::string error;
@@ -91,29 +74,23 @@ PackStatus request_pack(const std::string& name) {
   return e.status;
 }
 
-}  // namespace pg
+void set_pack_fetcher(PackFetcher fetcher) { g_fetcher = fetcher; }
 
-// Called by web/shell.js while a pack downloads and when it has arrived.
-extern "C" {
-PG_EXPORT_PACK void pg_pack_progress(const char* name, double fraction) {
-  auto it = pg::entries().find(name ? name : "");
-  if (it != pg::entries().end() && it->second.status.state == pg::PackState::loading)
-    it->second.status.progress = float(fraction);
+void pack_progress(const std::string& name, double fraction) {
+  auto it = entries().find(name);
+  if (it != entries().end() && it->second.status.state == PackState::loading)
+    it->second.status.progress = float(fraction < 0 ? 0 : fraction > 1 ? 1 : fraction);
 }
 
-// bytes is a buffer the page allocated with malloc; it is freed here.
-PG_EXPORT_PACK void pg_pack_arrived(const char* name, uint8_t* bytes, int size, const char* error) {
-  auto it = pg::entries().find(name ? name : "");
-  if (it == pg::entries().end()) {
-    std::free(bytes);
-    return;
-  }
-  pg::Entry& e = it->second;
-  std::string message = error ? error : "";
+void pack_arrived(const std::string& name, const uint8_t* bytes, size_t size, const std::string& error) {
+  auto it = entries().find(name);
+  if (it == entries().end() || it->second.status.state != PackState::loading) return;
+  Entry& e = it->second;
+  std::string message = error;
   bool ok = false;
-  if (message.empty() && bytes && size > 0) ok = data::load_pack(bytes, size_t(size), *e.pack, message);
+  if (message.empty() && bytes && size > 0) ok = data::load_pack(bytes, size, *e.pack, message);
   if (message.empty() && !ok) message = "the data pack is empty";
-  pg::finish(e, ok, ok ? "" : "data/" + it->first + ".pack: " + message);
-  std::free(bytes);
+  finish(e, ok, ok ? "" : "data/" + it->first + ".pack: " + message);
 }
-}
+
+}  // namespace pg

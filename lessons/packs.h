@@ -8,6 +8,8 @@
 // lesson shows "loading" until it arrives and an error in its own panel if
 // the pack is missing or corrupt.  Other lessons are unaffected.
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "engine/data/pack.h"
@@ -26,6 +28,15 @@ struct PackStatus {
 // Returns the pack when it is ready; otherwise starts loading it (once) and
 // says how far it got.  Names: "mnist", "fashion-mnist", "digits".
 PackStatus request_pack(const std::string& name);
+
+// The page fetches packs over the network; the host installs a fetcher that
+// starts a download (web/pack_bridge.cpp) and reports back through
+// pack_progress and pack_arrived.  Without one (native, node) packs are files.
+using PackFetcher = void (*)(const std::string& name);
+void set_pack_fetcher(PackFetcher fetcher);
+void pack_progress(const std::string& name, double fraction);
+// bytes (size bytes) are parsed and copied; the caller keeps ownership.
+void pack_arrived(const std::string& name, const uint8_t* bytes, size_t size, const std::string& error);
 
 // Forgets loaded packs (tests use it to exercise missing and corrupt packs).
 void clear_pack_cache();

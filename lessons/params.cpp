@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "lessons/lesson.h"
-#include "lessons/text.h"
+#include "lessons/strings.h"
 
 namespace pg {
 
@@ -18,6 +18,10 @@ const char* kind_name(LessonKind kind) {
     case LessonKind::analysis: return "analysis";
   }
   return "unknown";
+}
+
+const char* stepping_name(Stepping stepping) {
+  return stepping == Stepping::on_play ? "on_play" : "continuous";
 }
 
 ParamSpec& ParamList::add(ParamSpec spec) {
@@ -88,6 +92,21 @@ std::string ParamList::text(const ParamSpec& s) const {
     case ParamType::integer: return std::to_string(*s.int_ptr);
     case ParamType::choice: return s.choices[size_t(*s.int_ptr)];
     case ParamType::toggle: return *s.bool_ptr ? "1" : "0";
+  }
+  return "";
+}
+
+std::string ParamList::range_text(const ParamSpec& s) const {
+  switch (s.type) {
+    case ParamType::real:
+    case ParamType::integer:
+      return format_number(s.min) + " .. " + format_number(s.max) + (s.log_scale ? " (log scale)" : "");
+    case ParamType::choice: {
+      std::string out = "one of ";
+      for (size_t i = 0; i < s.choices.size(); ++i) out += (i ? ", " : "") + s.choices[i];
+      return out;
+    }
+    case ParamType::toggle: return "0 or 1";
   }
   return "";
 }

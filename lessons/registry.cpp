@@ -1,34 +1,37 @@
-// registry.cpp - the lessons, in catalogue order (LESSONS.md).  One line per
-// lesson; the gallery, the URL routing, the CLI, the JS API and the
-// "every lesson" tests all iterate over this table.  To add a lesson, write
-// lessons/<id>.cpp with a make_<id>() factory and add one line here.
+// registry.cpp - the lessons, in catalogue order.  Each lesson file registers
+// itself (PG_REGISTER_LESSON at its end), so adding a lesson is one file; the
+// gallery, the URL routing, the CLI, the JS API and the "every lesson" tests
+// all iterate over this table.  The `lessons` library is a CMake OBJECT
+// library so that no lesson's object file is dropped by the linker.
+#include <algorithm>
+
 #include "lessons/lesson.h"
 
 namespace pg {
 
-std::unique_ptr<Lesson> make_two_pass_softmax();
-std::unique_ptr<Lesson> make_icl_gd();
-std::unique_ptr<Lesson> make_icl_multihead();
-std::unique_ptr<Lesson> make_icl_softmax_regression();
-std::unique_ptr<Lesson> make_transformers_as_svm();
-std::unique_ptr<Lesson> make_cnn_svm();
-std::unique_ptr<Lesson> make_z_loss();
-std::unique_ptr<Lesson> make_elasticface();
-std::unique_ptr<Lesson> make_cfcd_madacos();
+namespace {
+std::vector<LessonEntry>& table() {
+  static std::vector<LessonEntry> entries;
+  return entries;
+}
+bool g_sorted = false;
+}  // namespace
+
+bool register_lesson(std::unique_ptr<Lesson> (*create)(), int order) {
+  table().push_back({create, order});
+  g_sorted = false;
+  return true;
+}
 
 const std::vector<LessonEntry>& lesson_registry() {
-  static const std::vector<LessonEntry> table = {
-      {make_two_pass_softmax},
-      {make_icl_gd},
-      {make_icl_multihead},
-      {make_icl_softmax_regression},
-      {make_transformers_as_svm},
-      {make_cnn_svm},
-      {make_z_loss},
-      {make_elasticface},
-      {make_cfcd_madacos},
-  };
-  return table;
+  if (!g_sorted) {
+    // Static initialization order across files is unspecified: sort by the
+    // declared order (ties are a registration bug the registry test catches).
+    std::stable_sort(table().begin(), table().end(),
+                     [](const LessonEntry& a, const LessonEntry& b) { return a.order < b.order; });
+    g_sorted = true;
+  }
+  return table();
 }
 
 const std::vector<LessonInfo>& lesson_infos() {

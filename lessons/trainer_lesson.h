@@ -1,10 +1,13 @@
 // trainer_lesson.h - what every loss lesson shares: the data-set knob (2-D
 // toys or real image packs), the run length and learning rate, the side-by-side
-// nn::Trainer, waiting for a data pack in the page, divergence, and the
-// standard metrics.  A lesson derives from it, declares its own knobs, and says
-// which runs to train (add_runs) - see lessons/cnn_svm.cpp.
+// nn::Trainer, waiting for a data pack in the page, divergence, the standard
+// outputs (curves, decision regions or confusion matrices, predictions) and
+// the standard views drawn from them.  A lesson derives from it, declares its
+// own knobs, text and views, and says which runs to train (add_runs) - see
+// lessons/cnn_svm.cpp.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "engine/data/dataset.h"
 #include "engine/data/toy.h"
@@ -19,19 +22,32 @@ class TrainerLesson : public Lesson {
   // Data sets a lesson may offer, in the order of the `dataset` choice.
   enum DatasetId { kBlobs, kMoons, kSpirals, kRings, kDigits, kMnist, kFashionMnist, kNumDatasets };
   static const char* dataset_key(int id);  // "blobs", ..., "fashion-mnist"
+  static constexpr int kMaxRuns = 4;
+  static constexpr int kGrid = 72;  // decision-region cells per side
 
   void reset(uint64_t seed) override;
   int step(int max_steps, double budget_ms) override;
   bool done() const override;
   std::string problem() const override;
   void live_param_changed(const ParamSpec& spec) override;
+  void poll() override;  // builds the trainer once a pack the page fetched has arrived
 
  protected:
-  // Declares dataset, steps, lr and batch.  `first`/`last` bound the choice;
-  // min_batch/default_batch for losses that need large batches (batch statistics).
-  void declare_training(ParamList& p, int default_dataset, int default_steps, double default_lr,
+  TrainerLesson();
+  // Declares dataset, steps, lr and batch, and the metric docs of the
+  // standard views.  `first`/`last` bound the choice; min_batch/default_batch
+  // for losses that need large batches (batch statistics).
+  void declare_training(Declaration& d, int default_dataset, int default_steps, double default_lr,
                         int first_dataset = kBlobs, int last_dataset = kFashionMnist, int min_batch = 8,
                         int default_batch = 32);
+  // The standard views, for the lesson to declare in its chosen order:
+  //   "regions" decision regions of every run (2-D data) or confusion matrices (images)
+  //   "curves"  training loss and test accuracy against steps
+  //   "summary" one row per run: accuracy, top-k, loss, state
+  void declare_results_view(Declaration& d, const char* title);
+  void declare_curves_view(Declaration& d);
+  void declare_summary_view(Declaration& d);
+
   // The lesson adds its runs to trainer_ (same init, same batches).
   virtual void add_runs(const nn::ModelSpec& spec, const nn::OptimizerConfig& optimizer) = 0;
   // The network for the current data: an MLP sized to the input.
@@ -41,23 +57,28 @@ class TrainerLesson : public Lesson {
   // The 2-D toy set about to be generated (900 points, 3 classes, noise 0.25
   // for blobs and 0.05 otherwise); a lesson may change it, e.g. more classes.
   virtual void configure_toy(data::ToyConfig& /*config*/) const {}
-  // Views the lesson computes from the models for its panel and metrics
-  // (embeddings, scores).  With view_refresh_steps() = k > 0, refresh_views()
-  // runs after reset, at every k-th step and after the final evaluation - at
-  // the same steps however step() calls are split, so metrics read from the
-  // views stay deterministic.  It must not allocate.  0: never called.
-  virtual int view_refresh_steps() const { return 0; }
+  // Outputs the lesson computes from the models for its views and metrics
+  // (embeddings, scores).  refresh_views() runs after reset, at every k-th
+  // step (k = view_refresh_steps()) and after the final evaluation - at the
+  // same steps however step() calls are split, so metrics read from the views
+  // stay deterministic.  It must not allocate.
+  virtual int view_refresh_steps() const { return 25; }
   virtual void refresh_views() {}
+  // Cheap copies for the views (a loss's statistics into a series), after
+  // every step() call and after reset: a pure function of the steps done.
+  virtual void refresh_outputs() {}
 
   // The chosen data set's display name, and whether it is 2-D.
   const char* dataset_name() const;
   bool is_2d() const { return dataset_ <= kRings; }
-  // Ready to train (data present).  While a pack loads, the panel shows progress.
+  // Ready to train (data present).  While a pack loads, views show progress.
   bool data_ready() const { return built_; }
-  // Panel: progress bar or error while the data set is not ready.  Returns data_ready().
-  bool draw_data_status();
+  // In a view: progress bar or error while the data set is not ready.  Returns data_ready().
+  bool draw_data_status() const;
   // Test accuracy of run r (NaN before the first evaluation).
   double test_accuracy(int r) const;
+  int num_runs() const { return built_ ? trainer_.num_runs() : 0; }
+  const std::string& run_name(int r) const { return summary_[r].name; }
 
   nn::Trainer trainer_;
   int dataset_ = kBlobs;
@@ -67,11 +88,40 @@ class TrainerLesson : public Lesson {
   uint64_t seed_ = 1;
 
  private:
+  // What the summary view shows of each run (plain data, copied at refresh).
+  struct RunSummary {
+    std::string name;
+    double accuracy = NAN, top_k = NAN, loss = NAN;
+    bool diverged = false;
+  };
   void build(const data::Pack* pack);
+  void refresh_standard_outputs();  // curves and summary: every step() call (cheap copies)
+  void refresh_standard_views();    // grids, confusion, predictions: on the cadence
+  void draw_results(float width, float height) const;
+  void draw_curves(float width, float height) const;
+  void draw_summary() const;
+
   bool built_ = false;
   bool final_eval_done_ = false;
   PackStatus pack_status_;
   int dataset_choice_ = 0, first_dataset_ = kBlobs;
+  int top_k_ = 2;
+  bool finished_ = false;
+  bool regions_declared_ = false;  // decision grids are computed only for lessons that show them
+
+  Series& loss_curve_;      // step, one column per run
+  Series& accuracy_curve_;  // step, one column per run (test set)
+  Array& test_x_;           // (n_test, 2): 2-D data only
+  Array& test_labels_;      // (n_test,)
+  Array& test_predictions_; // (runs, n_test): argmax class; 2-D data on the cadence, images after the run
+  Array& grid_class_;       // (runs, kGrid, kGrid): 2-D data only; row 0 is the top (y_max)
+  Array& grid_confidence_;  // (runs, kGrid, kGrid)
+  Array& grid_extent_;      // (4,): x_min, x_max, y_min, y_max
+  Array& confusion_;        // (runs, C, C): row-normalized, from the last evaluation
+  RunSummary summary_[kMaxRuns];
+  std::vector<int> grid_cls_int_, test_labels_int_;  // the int views decision_regions() takes
+  std::vector<float> scratch_x_;
+  std::vector<int> scratch_idx_;
 };
 
 }  // namespace pg

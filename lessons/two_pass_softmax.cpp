@@ -8,8 +8,6 @@
 // second writes the outputs.  This lesson runs every variant on the same
 // input, checks accuracy against a double-precision reference, and times them
 // live (SIMD and scalar) in whatever runs it: the browser's wasm or native.
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -17,9 +15,10 @@
 #include "engine/kernels/softmax.h"
 #include "engine/rng.h"
 #include "engine/simd.h"
+#include "engine/timing.h"
 #include "lessons/lesson.h"
-#include "web/plots.h"
-#include "web/ui.h"
+#include "ui/panel.h"
+#include "ui/plots.h"
 
 namespace pg {
 namespace {
@@ -33,6 +32,7 @@ const LessonInfo kInfo = {
     "https://github.com/google/XNNPACK",
     "A. Softmax and attention kernels",
     LessonKind::kernel,
+    Stepping::continuous,
     "Safe softmax in two memory passes instead of three, timed live in your browser.",
 };
 
@@ -51,13 +51,7 @@ const SoftmaxFn kFast[kNumVariants] = {kern::softmax_three_pass_reload, kern::so
 const SoftmaxFn kScalar[kNumVariants] = {kern::softmax_three_pass_reload_ref, kern::softmax_three_pass_recompute_ref,
                                          kern::softmax_two_pass_ref, kern::softmax_online_ref};
 
-constexpr int kRounds = 9;  // timing rounds; the panel shows the median
-constexpr int kUnitsPerRound = 2 * 4;  // every variant, SIMD and scalar
-
-double now_ms() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
-}
+constexpr int kRounds = 9;  // timing rounds; the views show the median
 
 // The accuracy reference, in double with detmath::exp (bit-identical native
 // and wasm, unlike libm or long double) and a compensated sum.  ref is (N,).
@@ -74,25 +68,12 @@ void reference_softmax(const std::vector<float>& x, std::vector<double>& ref) {
   for (double& r : ref) r /= sum;
 }
 
-// Median of at most kRounds samples, sorted in a stack copy (no allocation).
-double median(const std::vector<double>& samples) {
-  if (samples.empty()) return NAN;
-  double v[kRounds];
-  const size_t n = samples.size() < size_t(kRounds) ? samples.size() : size_t(kRounds);
-  for (size_t i = 0; i < n; ++i) {  // insertion sort: at most kRounds values
-    const double x = samples[i];
-    size_t j = i;
-    for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
-    v[j] = x;
-  }
-  return v[n / 2];
-}
-
 class TwoPassSoftmax : public Lesson {
  public:
   const LessonInfo& info() const override { return kInfo; }
 
-  void declare(ParamList& p) override {
+  void declare(Declaration& d) override {
+    ParamList& p = d.params;
     p.integer("n", "length N", &n_, 16, 1 << 22, 1 << 16,
               "Number of elements in the vector.  Above a few hundred thousand the data no longer fit in "
               "cache and memory traffic decides the speed.",
@@ -104,6 +85,24 @@ class TwoPassSoftmax : public Lesson {
     p.toggle("simd", "use SIMD", &simd_, true,
              "Compare the 4-lane SIMD kernels (wasm SIMD128 in the browser, SSE natively) or their plain "
              "scalar twins in the paper table.");
+    declare_text(d.text);
+    d.view("timing", "Time per element: median of rounds, SIMD and scalar", [this](const ViewContext& v) { draw_timing(v); });
+    d.view("bandwidth", "Effective memory bandwidth (bytes each variant must move / time)",
+           [this](const ViewContext& v) { draw_bandwidth(v); });
+    d.view("accuracy", "Accuracy against a double-precision reference", [this](const ViewContext&) { draw_accuracy(); });
+    d.metric("max_rel_err_*", "largest relative error of a variant (chosen path) against the double reference, "
+                              "over outputs that are normal floats");
+    d.metric("sum_minus_one_*", "Σ y − 1 of a variant's output (chosen path)");
+    d.metric("nonfinite_outputs", "Inf/NaN outputs of the four safe variants, both paths (should be 0)");
+    d.metric("nonfinite_outputs_naive", "Inf/NaN outputs of e^x / Σ e^x without the max shift");
+    d.metric("ns_per_elem_*", "median time per element of a variant on the chosen path; ..._scalar: of its scalar "
+                              "twin (timing)");
+    d.metric("two_pass_speedup_vs_reload_pct", "how much faster two-pass is than three-pass reload, in % (timing)");
+    d.metric("two_pass_speedup_vs_recompute_pct", "the same against three-pass recompute (timing)");
+    x_out_ = &outputs_.array("x");
+    for (int v = 0; v < kNumVariants; ++v) y_out_[v] = &outputs_.array((std::string("y_") + kVariantKeys[v]).c_str());
+    timings_ = &outputs_.series("timings", {"variant", "ns_per_elem_simd", "ns_per_elem_scalar", "gb_per_s"});
+    timings_->timing = true;
   }
 
   void reset(uint64_t seed) override {
@@ -113,36 +112,39 @@ class TwoPassSoftmax : public Lesson {
     ref_.resize(size_t(n_));
     for (float& v : x_) v = float(rng.uniform(-range_, range_));
     reference_softmax(x_, ref_);
-    // Accuracy of every variant and path against the double reference.
+    x_out_->set({n_}, x_.data());
+    // Accuracy of every variant and path against the double reference; the
+    // chosen path's output is kept for export.
+    const int chosen = simd_ ? 0 : 1;
     for (int v = 0; v < kNumVariants; ++v) {
       for (int path = 0; path < 2; ++path) {
         (path == 0 ? kFast : kScalar)[v](x_.data(), y_.data(), size_t(n_));
         measure_accuracy(accuracy_[v][path]);
+        if (path == chosen) y_out_[v]->set({n_}, y_.data());
       }
     }
     kern::softmax_naive(x_.data(), y_.data(), size_t(n_));
     naive_nonfinite_ = count_nonfinite();
-    clear_timings();
+    timer_.configure(kNumVariants, 2, kRounds, 1.0);
+    refresh_timings();
   }
 
-  // One unit = one timing of one variant on one path, repeated until at
-  // least 1 ms has passed (browser timers are coarse).  A round is all
-  // variants on both paths; the panel shows the median over rounds.
+  // One unit = one timing of one variant on one path (timing::KernelTimer:
+  // repeated until 1 ms has passed); a round is every variant on both paths.
   int step(int max_steps, double budget_ms) override {
-    const double start = now_ms();
+    const double start = timing::now_ms();
     int done = 0;
-    while (done < max_steps && !this->done()) {
-      const int v = (next_unit_ / 2) % kNumVariants, path = next_unit_ % 2;
-      samples_[v][path].push_back(time_ns_per_element(v, path));
-      median_ns_[v][path] = median(samples_[v][path]);  // the panel reads this every frame
-      ++next_unit_, ++done;
-      if (next_unit_ % kUnitsPerRound == 0) ++rounds_;
-      if (now_ms() - start >= budget_ms) break;
+    while (done < max_steps && !timer_.done()) {
+      timer_.run_unit([&](int v, int path) { (path == 0 ? kFast : kScalar)[v](x_.data(), y_.data(), size_t(n_)); },
+                      double(n_));
+      ++done;
+      if (timing::now_ms() - start >= budget_ms) break;
     }
+    refresh_timings();
     return done;
   }
 
-  bool done() const override { return rounds_ >= kRounds; }
+  bool done() const override { return timer_.done(); }
 
   void metrics(MetricList& out) const override {
     const int path = simd_ ? 0 : 1;
@@ -155,30 +157,60 @@ class TwoPassSoftmax : public Lesson {
       std::snprintf(key, sizeof key, "sum_minus_one_%s", kVariantKeys[v]);
       out.add(key, accuracy_[v][path].sum_minus_one);
     }
-    int nonfinite = 0;
-    for (int v = 0; v < kNumVariants; ++v)
-      for (int p = 0; p < 2; ++p) nonfinite += accuracy_[v][p].nonfinite;
-    out.add("nonfinite_outputs", nonfinite);
+    out.add("nonfinite_outputs", total_nonfinite());
     out.add("nonfinite_outputs_naive", naive_nonfinite_);
     for (int v = 0; v < kNumVariants; ++v) {
       std::snprintf(key, sizeof key, "ns_per_elem_%s", kVariantKeys[v]);
-      out.add_timing(key, ns_per_element(v, path));
+      out.add_timing(key, timer_.ns_per_element(v, path));
     }
     for (int v = 0; v < kNumVariants; ++v) {
       std::snprintf(key, sizeof key, "ns_per_elem_%s_scalar", kVariantKeys[v]);
-      out.add_timing(key, ns_per_element(v, 1));
+      out.add_timing(key, timer_.ns_per_element(v, 1));
     }
     out.add_timing("two_pass_speedup_vs_reload_pct", speedup_pct(kReload, path));
     out.add_timing("two_pass_speedup_vs_recompute_pct", speedup_pct(kRecompute, path));
   }
-
-  void draw(PanelContext& ctx) override;
 
  private:
   struct Accuracy {
     double max_rel_err = NAN, sum_minus_one = NAN;
     int nonfinite = 0;
   };
+
+  void declare_text(Walkthrough& t) {
+    t.section("The problem")
+        .paragraph("softmax(x)_i = e^(x_i) / Σ_j e^(x_j) turns scores into probabilities.  Computed literally it "
+                   "overflows: e^x exceeds the largest float32 once x > 88.7.  The safe form subtracts the maximum "
+                   "first, which costs an extra pass over the data.  For long vectors the arithmetic is cheap and "
+                   "the passes over memory are what you pay for.")
+        .paragraph("On this input, the naive e^x / Σ e^x gives {nonfinite_outputs_naive:%.0f} non-finite outputs; "
+                   "the four safe variants give {nonfinite_outputs:%.0f}.");
+    t.section("The method")
+        .paragraph("Three-pass, reload (5 memory accesses per element):")
+        .equation("μ = max_i x_i;   y_i = e^(x_i − μ), σ = Σ y_i  (store y);   y_i ← y_i / σ")
+        .paragraph("Three-pass, recompute (4 accesses): the second pass only sums, the third recomputes e^(x_i − μ) / σ.")
+        .paragraph("Two-pass (3 accesses): write e^x = m·2^n with n = round(x·log₂e) and m = e^(x − n·ln2) in "
+                   "[2^−½, 2^½].  Pairs add without overflow by aligning exponents:")
+        .equation("n' = max(n_σ, n_i);   m_σ ← m_σ·2^(n_σ − n') + m_i·2^(n_i − n');   then  y_i = (m_i / m_σ)·2^(n_i − n_σ)")
+        .paragraph("Online softmax (Milakov & Gimelshein, 2018) also needs two passes: it keeps a running max "
+                   "and rescales the running sum whenever the max grows.  Attention kernels use it.");
+    t.section("Try this")
+        .bullet("Push N above 1M: the vector leaves the cache and the pass count decides the speed.")
+        .bullet("Set R above 88.7 and watch the naive formula produce Inf/NaN while every safe variant stays exact.")
+        .bullet("Turn SIMD off: the scalar twins compute the same thing four times slower.");
+    t.section("What the paper reports")
+        .paper("two-pass vs three-pass, AVX512", "up to 28% faster", "two_pass_speedup_vs_reload_pct",
+               "%+.0f%% vs reload (live)",
+               "Paper: Skylake-X, out-of-cache N.  Live: this machine's wasm or native build at the N above.")
+        .paper("two-pass vs three-pass, AVX2", "up to 18% faster", "two_pass_speedup_vs_recompute_pct",
+               "%+.0f%% vs recompute (live)",
+               "Paper: AVX2 on the same CPU.  Live: 4-lane SIMD; the gain needs N well beyond the cache.")
+        .note("Paper numbers are quoted from the paper; the live column is measured now, here.")
+        .warning("Why the gain may not show here: with 4 SIMD lanes and no fused multiply-add (wasm SIMD128 has "
+                 "none), each exp costs about twenty vector operations, so the kernels are closer to compute-bound "
+                 "than on AVX512, and saving a pass over memory saves less.  Compare the bandwidth view: the "
+                 "paper's gain appears when every variant runs near the memory's bandwidth.");
+  }
 
   // Relative error where the reference is a normal float (below FLT_MIN the
   // float result underflows by design, for every variant alike).
@@ -204,38 +236,62 @@ class TwoPassSoftmax : public Lesson {
     for (float v : y_) count += !std::isfinite(v);
     return count;
   }
-
-  double time_ns_per_element(int v, int path) {
-    const SoftmaxFn fn = (path == 0 ? kFast : kScalar)[v];
-    int reps = 0;
-    const double start = now_ms();
-    double elapsed = 0;
-    do {
-      fn(x_.data(), y_.data(), size_t(n_));
-      ++reps;
-      elapsed = now_ms() - start;
-    } while (elapsed < 1.0);
-    return elapsed * 1e6 / (double(reps) * double(n_));
-  }
-
-  double ns_per_element(int v, int path) const { return median_ns_[v][path]; }
-
-  // Forget all timings (new input, or "Measure again").
-  void clear_timings() {
+  int total_nonfinite() const {
+    int n = 0;
     for (int v = 0; v < kNumVariants; ++v)
-      for (int p = 0; p < 2; ++p) {
-        samples_[v][p].clear();
-        samples_[v][p].reserve(kRounds);
-        median_ns_[v][p] = NAN;
-      }
-    rounds_ = 0;
-    next_unit_ = 0;
+      for (int p = 0; p < 2; ++p) n += accuracy_[v][p].nonfinite;
+    return n;
   }
-  double gb_per_s(int v, int path) const {
-    return kAccessesPerElement[v] * 4.0 / ns_per_element(v, path);  // bytes per ns == GB/s
-  }
+
   double speedup_pct(int baseline, int path) const {
-    return (ns_per_element(baseline, path) / ns_per_element(kTwoPass, path) - 1.0) * 100.0;
+    return (timer_.ns_per_element(baseline, path) / timer_.ns_per_element(kTwoPass, path) - 1.0) * 100.0;
+  }
+
+  // The views' data: one row per variant.
+  void refresh_timings() {
+    const int path = simd_ ? 0 : 1;
+    timings_->clear();
+    for (int v = 0; v < kNumVariants; ++v)
+      timings_->push({float(v), float(timer_.ns_per_element(v, 0)), float(timer_.ns_per_element(v, 1)),
+                      float(timer_.gb_per_s(v, path, kAccessesPerElement[v] * 4.0))});
+  }
+
+  // ------------------------------------------------------------------ views
+  void draw_timing(const ViewContext& v) {
+    const char* labels[kNumVariants];
+    for (int i = 0; i < kNumVariants; ++i) labels[i] = kVariantNames[i];
+    if (timer_.rounds_done() == 0) ImGui::TextDisabled("Timing... (each variant runs for 1 ms per round, a few per frame)");
+    else ImGui::TextDisabled("%d of %d rounds, %s, N = %d", timer_.rounds_done(), kRounds, simd::backend_name(), n_);
+    plot::bar_chart("##ns", ImVec2(v.width, v.height > 0 ? v.height - v.font_size * 2.5f : 0), labels, timings_->col(1),
+                    kNumVariants, "ns", timings_->col(2), "SIMD", "scalar");
+    if (ImGui::Button("Measure again")) timer_.clear();  // input, not computation: the next steps re-measure
+  }
+
+  void draw_bandwidth(const ViewContext& v) const {
+    const char* labels[kNumVariants];
+    for (int i = 0; i < kNumVariants; ++i) labels[i] = kVariantNames[i];
+    ImGui::TextDisabled("%s path; 5, 4, 3 and 3 float accesses per element", simd_ ? "SIMD" : "scalar");
+    plot::bar_chart("##gbs", ImVec2(v.width, 0), labels, timings_->col(3), kNumVariants, "GB/s");
+  }
+
+  void draw_accuracy() const {
+    const int path = simd_ ? 0 : 1;
+    ImGui::TextDisabled("%s path", simd_ ? "SIMD" : "scalar");
+    if (!ImGui::BeginTable("##acc", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) return;
+    ImGui::TableSetupColumn("variant");
+    ImGui::TableSetupColumn("max relative error");
+    ImGui::TableSetupColumn("Σ y − 1");
+    ImGui::TableHeadersRow();
+    for (int v = 0; v < kNumVariants; ++v) {
+      ImGui::TableNextRow();
+      ImGui::TableSetColumnIndex(0);
+      ImGui::TextUnformatted(kVariantNames[v]);
+      ImGui::TableSetColumnIndex(1);
+      ImGui::Text("%.2e  (%.1f ulp)", accuracy_[v][path].max_rel_err, accuracy_[v][path].max_rel_err / 5.96e-8);
+      ImGui::TableSetColumnIndex(2);
+      ImGui::Text("%.2e", accuracy_[v][path].sum_minus_one);
+    }
+    ImGui::EndTable();
   }
 
   int n_ = 1 << 16;
@@ -245,92 +301,14 @@ class TwoPassSoftmax : public Lesson {
   std::vector<double> ref_;
   Accuracy accuracy_[kNumVariants][2];
   int naive_nonfinite_ = 0;
-  std::vector<double> samples_[kNumVariants][2];
-  double median_ns_[kNumVariants][2] = {};
-  int rounds_ = 0;
-  int next_unit_ = 0;
+  timing::KernelTimer timer_;
+  Array* x_out_ = nullptr;                // (N,) the input
+  Array* y_out_[kNumVariants] = {};       // (N,) each variant's output on the chosen path
+  Series* timings_ = nullptr;             // one row per variant
 };
-
-void TwoPassSoftmax::draw(PanelContext& ctx) {
-  const int path = simd_ ? 0 : 1;
-  if (ui::section("The problem")) {
-    ui::paragraph(
-        "softmax(x)_i = e^(x_i) / Σ_j e^(x_j) turns scores into probabilities.  Computed literally it "
-        "overflows: e^x exceeds the largest float32 once x > 88.7.  The safe form subtracts the maximum "
-        "first, which costs an extra pass over the data.  For long vectors the arithmetic is cheap and "
-        "the passes over memory are what you pay for.");
-    ImGui::Spacing();
-    ui::metric("naive e^x / Σ e^x, non-finite outputs:", "%.0f", naive_nonfinite_);
-    ui::help_marker("The naive formula without the max shift, on the same input.  Raise R above 88.7 to see it break.");
-    ui::metric("safe variants, non-finite outputs:", "%.0f",
-               accuracy_[0][path].nonfinite + accuracy_[1][path].nonfinite + accuracy_[2][path].nonfinite +
-                   accuracy_[3][path].nonfinite);
-  }
-  if (ui::section("The method")) {
-    ui::paragraph("Three-pass, reload (5 memory accesses per element):");
-    ui::equation("μ = max_i x_i;   y_i = e^(x_i − μ), σ = Σ y_i  (store y);   y_i ← y_i / σ");
-    ui::paragraph("Three-pass, recompute (4 accesses): the second pass only sums, the third recomputes e^(x_i − μ) / σ.");
-    ui::paragraph("Two-pass (3 accesses): write e^x = m·2^n with n = round(x·log₂e) and m = e^(x − n·ln2) in "
-                  "[2^−½, 2^½].  Pairs add without overflow by aligning exponents:");
-    ui::equation("n' = max(n_σ, n_i);   m_σ ← m_σ·2^(n_σ − n') + m_i·2^(n_i − n');   then  y_i = (m_i / m_σ)·2^(n_i − n_σ)");
-    ui::paragraph("Online softmax (Milakov & Gimelshein, 2018) also needs two passes: it keeps a running max "
-                  "and rescales the running sum whenever the max grows.  Attention kernels use it.");
-  }
-  if (ui::section("Try this")) {
-    ui::all_knobs(ctx);
-    ui::bullet("Push N above 1M: the vector leaves the cache and the pass count decides the speed.");
-    ui::bullet("Set R above 88.7 and watch the naive formula produce Inf/NaN while every safe variant stays exact.");
-    ui::bullet("Turn SIMD off: the scalar twins compute the same thing four times slower.");
-    ImGui::Spacing();
-    if (rounds_ == 0) {
-      ImGui::TextDisabled("Timing... (each variant runs for 1 ms per round, a few per frame)");
-    }
-    const char* labels[kNumVariants];
-    float simd_ns[kNumVariants], scalar_ns[kNumVariants], gbs[kNumVariants];
-    for (int v = 0; v < kNumVariants; ++v) {
-      labels[v] = kVariantNames[v];
-      simd_ns[v] = float(ns_per_element(v, 0));
-      scalar_ns[v] = float(ns_per_element(v, 1));
-      gbs[v] = float(gb_per_s(v, path));
-    }
-    ImGui::Text("Time per element (median of %d rounds, %s):", rounds_, simd::backend_name());
-    plot::bar_chart("##ns", ImVec2(-1, 0), labels, simd_ns, kNumVariants, "ns", scalar_ns, "SIMD", "scalar");
-    ImGui::Text("Effective memory bandwidth (%s path):", simd_ ? "SIMD" : "scalar");
-    plot::bar_chart("##gbs", ImVec2(-1, 0), labels, gbs, kNumVariants, "GB/s");
-    if (ImGui::Button("Measure again")) clear_timings();
-    ImGui::Spacing();
-    ImGui::Text("Accuracy against a double-precision reference (%s path):", simd_ ? "SIMD" : "scalar");
-    if (ImGui::BeginTable("##acc", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
-      ImGui::TableSetupColumn("variant");
-      ImGui::TableSetupColumn("max relative error");
-      ImGui::TableSetupColumn("Σ y − 1");
-      ImGui::TableHeadersRow();
-      for (int v = 0; v < kNumVariants; ++v) {
-        ImGui::TableNextRow();
-        ImGui::TableSetColumnIndex(0);
-        ImGui::TextUnformatted(kVariantNames[v]);
-        ImGui::TableSetColumnIndex(1);
-        ImGui::Text("%.2e  (%.1f ulp)", accuracy_[v][path].max_rel_err, accuracy_[v][path].max_rel_err / 5.96e-8);
-        ImGui::TableSetColumnIndex(2);
-        ImGui::Text("%.2e", accuracy_[v][path].sum_minus_one);
-      }
-      ImGui::EndTable();
-    }
-  }
-  if (ui::section("What the paper reports")) {
-    const ui::PaperRow rows[] = {
-        {"two-pass vs three-pass, AVX512", "up to 28% faster", speedup_pct(kReload, path), "%+.0f%% vs reload (live)",
-         "Paper: Skylake-X, out-of-cache N.  Live: this machine's wasm or native build at the N above."},
-        {"two-pass vs three-pass, AVX2", "up to 18% faster", speedup_pct(kRecompute, path), "%+.0f%% vs recompute (live)",
-         "Paper: AVX2 on the same CPU.  Live: 4-lane SIMD; the gain needs N well beyond the cache."},
-    };
-    ui::paper_table("##paper", rows, 2);
-    ImGui::TextDisabled("Paper numbers are quoted from the paper; the live column is measured now, here.");
-  }
-}
 
 }  // namespace
 
-std::unique_ptr<Lesson> make_two_pass_softmax() { return std::make_unique<TwoPassSoftmax>(); }
+PG_REGISTER_LESSON(TwoPassSoftmax, 1);
 
 }  // namespace pg

@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,7 +28,8 @@ const lessons = json(builds.native, ['list', '--json']);
 test('list --json describes every lesson', () => {
   assert.ok(lessons.length >= 1);
   for (const l of lessons) {
-    for (const k of ['id', 'title', 'section', 'kind', 'paper', 'year', 'arxiv', 'code']) assert.ok(k in l, `${l.id}: ${k}`);
+    for (const k of ['id', 'title', 'section', 'kind', 'stepping', 'paper', 'year', 'arxiv', 'code']) assert.ok(k in l, `${l.id}: ${k}`);
+    assert.ok(['on_play', 'continuous'].includes(l.stepping));
     assert.match(l.id, /^[a-z0-9-]+$/);
     assert.ok(['kernel', 'trainer', 'icl', 'analysis'].includes(l.kind));
   }
@@ -81,6 +84,8 @@ test('out-of-range values are clamped with a note, not rejected', () => {
   assert.equal(JSON.parse(r.stdout).params.n, 4194304);
 });
 
+// --json prints %.17g, so JSON.parse gives back the exact double each side
+// computed: the comparison below is bit for bit.
 test('same seed, same numbers: native and wasm agree on every deterministic metric', () => {
   for (const l of lessons) {
     const args = ['run', l.id, '--steps', '2', '--seed', '11', '--json'];
@@ -93,5 +98,98 @@ test('same seed, same numbers: native and wasm agree on every deterministic metr
       if (a.timing.includes(k)) continue;
       assert.equal(b.metrics[k], v, `${l.id}.${k}: native ${v}, wasm ${b.metrics[k]}`);
     }
+  }
+});
+
+// ------------------------------------------------------------------- doc
+test('doc prints each lesson as Markdown: the walkthrough, knobs, metrics, views and outputs', () => {
+  for (const l of lessons) {
+    const a = builds.native(['doc', l.id]);
+    assert.equal(a.status, 0, a.stderr);
+    const md = a.stdout;
+    assert.ok(md.startsWith('# ' + l.title), l.id);
+    for (const h of ['## The problem', '## The method', '## Try this', '## What the paper reports', '## Knobs',
+      '## Metrics', '## Views']) assert.ok(md.includes('\n' + h + '\n'), `${l.id}: ${h}`);
+    assert.ok(md.includes('\n## Outputs (`playground-cli run ' + l.id + ' --export DIR`)\n'), `${l.id}: outputs`);
+    assert.match(md, /\| quantity \| paper reports \| live, here \| setting \|/);
+    const b = builds.wasm(['doc', l.id]);
+    assert.equal(b.stdout, md, `${l.id}: native and wasm docs differ`);
+  }
+  const bad = builds.native(['doc', 'nope']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown lesson 'nope'/);
+});
+
+// ---------------------------------------------------------------- export
+function parseNpy(buf) {
+  assert.equal(buf.subarray(0, 6).toString('latin1'), '\x93NUMPY');
+  assert.equal(buf[6], 1);
+  const len = buf.readUInt16LE(8);
+  assert.equal((10 + len) % 64, 0, 'header padded to 64 bytes');
+  const header = buf.subarray(10, 10 + len).toString('latin1');
+  const m = header.match(/^\{'descr': '(<f[48])', 'fortran_order': False, 'shape': \(([0-9, ]*)\), \} *\n$/);
+  assert.ok(m, 'header: ' + header);
+  const shape = m[2].split(',').map((x) => x.trim()).filter((x) => x).map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const bytes = m[1] === '<f8' ? 8 : 4;
+  assert.equal(buf.length - 10 - len, count * bytes, 'payload size');
+  const data = m[1] === '<f8' ? new Float64Array(buf.buffer.slice(buf.byteOffset + 10 + len, buf.byteOffset + buf.length))
+    : new Float32Array(buf.buffer.slice(buf.byteOffset + 10 + len, buf.byteOffset + buf.length));
+  return { shape, data };
+}
+
+test('run --export writes run.json, one CSV per series and one NPY per array, identical native and wasm', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-export-'));
+  try {
+    for (const l of lessons) {
+      const args = ['run', l.id, '--steps', '3', '--seed', '4'];
+      if (l.kind === 'kernel') args.push('--set', 'n=2048');
+      const dirs = {};
+      for (const [name, run] of Object.entries(builds)) {
+        dirs[name] = path.join(tmp, l.id + '-' + name);
+        const r = run([...args, '--export', dirs[name]]);
+        assert.equal(r.status, 0, `${name} ${l.id}: ${r.stderr}`);
+      }
+      const runs = {};
+      for (const name of Object.keys(builds)) runs[name] = JSON.parse(fs.readFileSync(path.join(dirs[name], 'run.json'), 'utf8'));
+      const a = runs.native, b = runs.wasm;
+      assert.equal(a.id, l.id);
+      assert.equal(a.seed, 4);
+      assert.match(a.platform, /^native /);
+      assert.match(b.platform, /^wasm /);
+      for (const k of Object.keys(a.metrics)) if (!a.timing.includes(k)) assert.equal(b.metrics[k], a.metrics[k], `${l.id}.${k}`);
+      assert.deepEqual(b.series, a.series);
+      assert.deepEqual(b.arrays, a.arrays);
+      assert.ok(a.series.length + a.arrays.length > 0, `${l.id} exports something`);
+      for (const s of a.series) {
+        const csv = fs.readFileSync(path.join(dirs.native, s + '.csv'), 'utf8');
+        const header = csv.split('\n')[0].split(',');
+        assert.ok(header.length >= 1 && header.every((c) => c.length > 0), `${l.id}/${s}.csv header`);
+        if (a.timing_outputs.includes(s)) continue;  // wall-clock series differ run to run
+        assert.equal(fs.readFileSync(path.join(dirs.wasm, s + '.csv'), 'utf8'), csv, `${l.id}/${s}.csv differs`);
+      }
+      for (const arr of a.arrays) {
+        if (a.timing_outputs.includes(arr)) continue;
+        const buf = fs.readFileSync(path.join(dirs.native, arr + '.npy'));
+        parseNpy(buf);
+        assert.ok(buf.equals(fs.readFileSync(path.join(dirs.wasm, arr + '.npy'))), `${l.id}/${arr}.npy differs`);
+      }
+    }
+    // two-pass-softmax: the input and every variant's output, (n,) float32,
+    // enough to recompute its accuracy headline outside.
+    const dir = path.join(tmp, 'two-pass-softmax-native');
+    const x = parseNpy(fs.readFileSync(path.join(dir, 'x.npy')));
+    assert.deepEqual(x.shape, [2048]);
+    for (const v of ['three_pass_reload', 'three_pass_recompute', 'two_pass', 'online']) {
+      const y = parseNpy(fs.readFileSync(path.join(dir, 'y_' + v + '.npy')));
+      assert.deepEqual(y.shape, [2048]);
+      const sum = y.data.reduce((p, q) => p + q, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-4, v + ' sums to ' + sum);
+    }
+    const bad = builds.native(['run', 'two-pass-softmax', '--steps', '0', '--export']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--export: missing directory/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 });

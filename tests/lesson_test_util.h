@@ -1,14 +1,16 @@
 // Helpers shared by the lesson-level tests (tests/test_lesson_*.cpp): read a
-// metric, run a lesson to the end of its run, and fingerprint its metrics.
+// metric, run a lesson to the end of its run, fingerprint its metrics and
+// outputs, and draw it headless.
 #pragma once
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <initializer_list>
 #include <string>
 #include <utility>
 
-#include "lessons/session.h"
+#include "web/session.h"
 
 namespace lesson_test {
 
@@ -25,14 +27,43 @@ inline void run_to_end(pg::Session& s, int per_call = 1000) {
   for (int i = 0; i < 100000 && !s.lesson().done(); ++i) s.advance(per_call, 1e9);
 }
 
-// Every deterministic metric as text, for equality checks between runs.
+// Every deterministic metric as exact text (%.17g: two values print alike
+// only if they are the same double), for equality checks between runs.
 inline std::string deterministic_metrics(pg::Session& s) {
   pg::MetricList m;
   s.lesson().metrics(m);
   std::string out;
-  for (const pg::Metric& x : m.items())
-    if (!x.timing) out += x.key + "=" + std::to_string(x.value) + ";";
+  char buf[40];
+  for (const pg::Metric& x : m.items()) {
+    if (x.timing) continue;
+    std::snprintf(buf, sizeof buf, "%.17g", x.value);
+    out += x.key + "=" + buf + ";";
+  }
   return out;
+}
+
+// A 64-bit FNV-1a hash over every declared series and array (names, shapes
+// and the bits of every value; timing outputs skipped): equal outputs, equal hashes.
+inline uint64_t outputs_hash(const pg::Lesson& lesson) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* p, size_t n) {
+    const unsigned char* b = static_cast<const unsigned char*>(p);
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  };
+  for (const pg::Series& s : lesson.outputs().all_series()) {
+    if (s.timing) continue;
+    mix(s.key.data(), s.key.size());
+    for (const std::string& c : s.columns) mix(c.data(), c.size());
+    for (const auto& col : s.values) mix(col.data(), col.size() * sizeof(float));
+  }
+  for (const pg::Array& a : lesson.outputs().all_arrays()) {
+    if (a.timing) continue;
+    mix(a.key.data(), a.key.size());
+    mix(a.shape.data(), a.shape.size() * sizeof(int64_t));
+    mix(a.f.data(), a.f.size() * sizeof(float));
+    mix(a.d.data(), a.d.size() * sizeof(double));
+  }
+  return h;
 }
 
 // deterministic_metrics of lesson `id` after a whole run from `seed`, with the
@@ -46,7 +77,7 @@ inline std::string metrics_after_run(const char* id, std::initializer_list<std::
   for (const auto& kv : knobs) REQUIRE_MESSAGE(s.set(kv.first, kv.second, msg), msg);
   s.reset(seed);
   run_to_end(s, per_call);
-  return deterministic_metrics(s);
+  return deterministic_metrics(s) + "outputs=" + std::to_string(outputs_hash(s.lesson()));
 }
 
 }  // namespace lesson_test

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <string>
 
-#include "lessons/session.h"
+#include "web/session.h"
 #include "tests/lesson_test_util.h"
 
 using namespace pg;

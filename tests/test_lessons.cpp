@@ -1,48 +1,59 @@
-// Every registered lesson: opens, resets, takes a few steps, reports finite
-// metrics, is deterministic for a seed, and draws one panel frame through
-// ImGui without a window (no platform backend: the draw lists are built and
-// checked, nothing is rasterized).
+// Every registered lesson, through the framework: it declares knobs, text,
+// metrics, outputs and views that fit together; it resets, steps and reports
+// finite metrics; it is deterministic for a seed and different for another;
+// and the host draws it headless (no window, no GPU: the draw lists are
+// built, nothing is rasterized) with every knob and view where the layout
+// promises, without the drawing changing a single metric or output.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <set>
 #include <string>
 
 #include "imgui.h"
-#include "lessons/session.h"
 #include "tests/lesson_test_util.h"
-#include "web/ui.h"
+#include "web/layout.h"
+#include "web/session.h"
 
 using namespace pg;
 
 namespace {
 
-// A headless ImGui context: fonts built in memory, a fixed display size.
+// A headless ImGui context: fonts built in memory, a display size per test.
 struct HeadlessImGui {
-  HeadlessImGui() {
+  explicit HeadlessImGui(float w = 1366, float h = 768) {
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1280, 800);
+    io.DisplaySize = ImVec2(w, h);
     io.DeltaTime = 1.0f / 60.0f;
     unsigned char* pixels;
-    int w, h;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    int tw, th;
+    io.Fonts->GetTexDataAsRGBA32(&pixels, &tw, &th);
   }
   ~HeadlessImGui() { ImGui::DestroyContext(); }
+  void resize(float w, float h) { ImGui::GetIO().DisplaySize = ImVec2(w, h); }
 
-  // Draws the lesson's panel once; returns the number of vertices produced.
-  int draw(Session& session) {
+  // One frame of the host's layout over the whole display, as the app draws it.
+  const LayoutRecord& draw(Session& session) {
     ImGui::NewFrame();
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
-    ImGui::Begin("##test");
-    PanelContext ctx{session, ImGui::GetFontSize()};
-    session.lesson().draw(ctx);
+    ImGui::Begin("##test", nullptr, ImGuiWindowFlags_NoDecoration);
+    draw_lesson(session, FrameOptions());
     ImGui::End();
     ImGui::Render();
-    return ImGui::GetDrawData()->TotalVtxCount;
+    return last_layout();
   }
 };
+
+const LayoutRect* find(const std::vector<std::pair<std::string, LayoutRect>>& v, const std::string& key) {
+  for (const auto& [k, r] : v)
+    if (k == key) return &r;
+  return nullptr;
+}
+
+bool inside(const LayoutRect& r, float w, float h) { return r.x >= 0 && r.y >= 0 && r.x + r.w <= w + 0.5f && r.y + r.h <= h + 0.5f; }
 
 // Small, fast settings for lessons whose defaults are browser-sized.
 void make_small(Session& s) {
@@ -51,24 +62,43 @@ void make_small(Session& s) {
   s.refresh();
 }
 
+// Does a declared metric doc cover this key?  '*' stands for any run of
+// characters ("ns_per_elem_*_scalar" covers "ns_per_elem_two_pass_scalar").
+bool glob_match(const char* pattern, const char* key) {
+  if (!*pattern) return !*key;
+  if (*pattern == '*') return glob_match(pattern + 1, key) || (*key && glob_match(pattern, key + 1));
+  return *pattern == *key && glob_match(pattern + 1, key + 1);
+}
+bool documented(const std::vector<MetricDoc>& docs, const std::string& key) {
+  for (const MetricDoc& d : docs)
+    if (glob_match(d.key.c_str(), key.c_str())) return true;
+  return false;
+}
+
 }  // namespace
 
 TEST_CASE("the registry lists unique, well-formed lessons") {
   const auto& infos = lesson_infos();
-  REQUIRE(!infos.empty());
+  REQUIRE(infos.size() >= 2);
+  std::set<std::string> ids;
+  std::set<int> orders;
+  for (const LessonEntry& e : lesson_registry()) orders.insert(e.order);
+  CHECK(orders.size() == lesson_registry().size());  // catalogue numbers are unique
   for (size_t i = 0; i < infos.size(); ++i) {
     CAPTURE(infos[i].id);
+    CHECK(ids.insert(infos[i].id).second);
     CHECK(find_lesson(infos[i].id) == int(i));
     for (const char* c = infos[i].id; *c; ++c) CHECK(((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'));
     CHECK(std::string(infos[i].title).size() > 3);
     CHECK(std::string(infos[i].summary).size() > 10);
     CHECK(std::string(infos[i].section).size() > 3);
   }
+  for (size_t i = 1; i < lesson_registry().size(); ++i) CHECK(lesson_registry()[i - 1].order < lesson_registry()[i].order);
   CHECK(find_lesson("nope") == -1);
 }
 
-TEST_CASE("every lesson resets, steps, reports finite metrics and draws a panel") {
-  HeadlessImGui imgui;
+TEST_CASE("every lesson declares its text, knobs, metrics, outputs and views so that they fit together") {
+  const char* const kOrder[] = {"The problem", "The method", "Try this", "What the paper reports"};
   for (const LessonInfo& li : lesson_infos()) {
     CAPTURE(li.id);
     Session s;
@@ -76,38 +106,161 @@ TEST_CASE("every lesson resets, steps, reports finite metrics and draws a panel"
     REQUIRE(s.open(li.id, msg));
     make_small(s);
     s.reset(3);
-    // Deterministic metrics before any step must be finite or absent.
-    int steps = 0;
-    for (int i = 0; i < 3; ++i) steps += s.advance(1, 1e9);
-    CHECK(steps >= 1);
-    MetricList metrics;
-    s.lesson().metrics(metrics);
-    CHECK(!metrics.items().empty());
-    for (const Metric& m : metrics.items()) {
-      CAPTURE(m.key);
-      if (!m.timing) CHECK(std::isfinite(m.value));
+    // The walkthrough: the four sections, in order, each with content.
+    const auto& sections = s.text().sections();
+    REQUIRE(sections.size() == 4);
+    for (size_t i = 0; i < 4; ++i) {
+      CHECK(sections[i].title == kOrder[i]);
+      CHECK(!sections[i].blocks.empty());
     }
-    // Timings exist once the lesson has measured (kernel lessons finish a
-    // measuring run on their own; trainers keep going).
-    if (li.kind == LessonKind::kernel) {
-      for (int i = 0; i < 1000 && !s.lesson().done(); ++i) s.advance(1, 1e9);
-      CHECK(s.lesson().done());
-      metrics.clear();
-      s.lesson().metrics(metrics);
-      for (const Metric& m : metrics.items()) {
-        CAPTURE(m.key);
-        CHECK(std::isfinite(m.value));
+    int paper_rows = 0;
+    MetricList metrics = s.current_metrics();
+    for (const Section& sec : sections)
+      for (const Block& b : sec.blocks) {
+        for (const std::string& key : live_keys(b.text)) {
+          CAPTURE(key);
+          CHECK(metrics.find(key) != nullptr);  // a live number names a real metric
+        }
+        if (b.kind == BlockKind::paper_row) {
+          ++paper_rows;
+          CHECK(!b.row.paper.empty());
+          if (!b.row.metric.empty()) CHECK_MESSAGE(metrics.find(b.row.metric) != nullptr, b.row.metric);
+        }
       }
+    CHECK(paper_rows >= 1);
+    // Metrics: every emitted key is documented, every plain documented key emitted.
+    for (const Metric& m : metrics.items()) CHECK_MESSAGE(documented(s.metric_docs(), m.key), m.key);
+    for (const MetricDoc& d : s.metric_docs()) {  // a family covers at least one key
+      bool used = false;
+      for (const Metric& m : metrics.items()) used |= glob_match(d.key.c_str(), m.key.c_str());
+      CHECK_MESSAGE(used, d.key);
     }
-    CHECK(s.lesson().problem().empty());
-    CHECK(imgui.draw(s) > 100);
-    // Knob declarations are sane: defaults inside ranges, help on every knob.
+    for (const MetricDoc& d : s.metric_docs()) {
+      CHECK(d.meaning.size() > 10);
+      if (d.key.find('*') == std::string::npos) CHECK_MESSAGE(metrics.find(d.key) != nullptr, d.key);
+    }
+    // Knobs: defaults inside ranges, help on every knob.
     for (const ParamSpec& p : s.params().specs()) {
       CAPTURE(p.key);
       CHECK(p.min <= p.def);
       CHECK(p.def <= p.max);
       CHECK(p.help.size() > 10);
+      CHECK(!Session::is_page_option(p.key));
     }
+    // Views and outputs.
+    REQUIRE(!s.views().empty());
+    std::set<std::string> view_ids;
+    for (const ViewSpec& v : s.views()) CHECK(view_ids.insert(v.id).second);
+    CHECK((!s.lesson().outputs().all_series().empty() || !s.lesson().outputs().all_arrays().empty()));
+    for (const Series& se : s.lesson().outputs().all_series()) {
+      CAPTURE(se.key);
+      CHECK(se.values.size() == se.columns.size());
+      for (const auto& col : se.values) CHECK(col.size() == se.values[0].size());
+    }
+    for (const Array& a : s.lesson().outputs().all_arrays()) {
+      CAPTURE(a.key);
+      CHECK(int64_t(a.f64 ? a.d.size() : a.f.size()) == a.size());
+    }
+  }
+}
+
+TEST_CASE("every lesson resets, steps and reports finite metrics") {
+  for (const LessonInfo& li : lesson_infos()) {
+    CAPTURE(li.id);
+    Session s;
+    std::string msg;
+    REQUIRE(s.open(li.id, msg));
+    make_small(s);
+    s.reset(3);
+    int steps = 0;
+    for (int i = 0; i < 3; ++i) steps += s.advance(1, 1e9);
+    CHECK(steps >= 1);
+    MetricList metrics = s.current_metrics();
+    CHECK(!metrics.items().empty());
+    for (const Metric& m : metrics.items()) {
+      CAPTURE(m.key);
+      if (!m.timing) CHECK(std::isfinite(m.value));
+    }
+    // Continuous lessons finish a measuring run on their own; then their
+    // timings exist too.
+    if (li.stepping == Stepping::continuous) {
+      for (int i = 0; i < 100000 && !s.lesson().done(); ++i) s.advance(1, 1e9);
+      CHECK(s.lesson().done());
+      const MetricList finished = s.current_metrics();
+      for (const Metric& m : finished.items()) {
+        CAPTURE(m.key);
+        CHECK(std::isfinite(m.value));
+      }
+    }
+    CHECK(s.lesson().problem().empty());
+  }
+}
+
+TEST_CASE("the host draws every knob and view; drawing changes no metric and no output") {
+  HeadlessImGui imgui(1366, 6000);  // tall: every view is in sight
+  for (const LessonInfo& li : lesson_infos()) {
+    CAPTURE(li.id);
+    Session s;
+    std::string msg;
+    REQUIRE(s.open(li.id, msg));
+    make_small(s);
+    s.reset(4);
+    s.advance(2, 1e9);
+    const std::string before = lesson_test::deterministic_metrics(s);
+    const uint64_t outputs_before = lesson_test::outputs_hash(s.lesson());
+    LayoutRecord layout;
+    for (int frame = 0; frame < 3; ++frame) layout = imgui.draw(s);  // sizes settle over a frame
+    CHECK(lesson_test::deterministic_metrics(s) == before);
+    CHECK(lesson_test::outputs_hash(s.lesson()) == outputs_before);
+    CHECK(!layout.narrow);
+    for (const ParamSpec& p : s.params().specs()) CHECK_MESSAGE(find(layout.knobs, p.key) != nullptr, p.key);
+    REQUIRE(layout.views.size() == s.views().size());
+    for (size_t i = 0; i < s.views().size(); ++i) {
+      CHECK(layout.views[i].first == s.views()[i].id);
+      CHECK(layout.views[i].second.h > 20);
+    }
+    CHECK(layout.has_text);
+  }
+}
+
+TEST_CASE("laptop, phone and demo layouts: knobs beside the main view, the view first on a phone, no prose in demo") {
+  HeadlessImGui imgui;
+  for (const LessonInfo& li : lesson_infos()) {
+    CAPTURE(li.id);
+    Session s;
+    std::string msg;
+    REQUIRE(s.open(li.id, msg));
+    make_small(s);
+    s.reset(4);
+    // 1366x768: every knob and the main view at once, inside the screen.
+    imgui.resize(1366, 768);
+    LayoutRecord l;
+    for (int f = 0; f < 3; ++f) l = imgui.draw(s);
+    REQUIRE(!l.views.empty());
+    CHECK(l.views[0].first == s.views()[0].id);
+    CHECK(inside(l.views[0].second, 1366, 768));
+    CHECK(l.views[0].second.h > 150);
+    for (const ParamSpec& p : s.params().specs()) {
+      const LayoutRect* r = find(l.knobs, p.key);
+      REQUIRE_MESSAGE(r != nullptr, p.key);
+      CHECK_MESSAGE(inside(*r, 1366, 768), p.key);
+    }
+    CHECK(l.has_text);
+    // 390x844 (a phone): one column, the main view above the first knob.
+    imgui.resize(390, 844);
+    for (int f = 0; f < 3; ++f) l = imgui.draw(s);
+    CHECK(l.narrow);
+    REQUIRE(!l.views.empty());
+    REQUIRE(!l.knobs.empty());
+    CHECK(l.views[0].first == s.views()[0].id);
+    CHECK(l.views[0].second.y + l.views[0].second.h <= l.knobs[0].second.y);
+    // view=demo: the knobs and views, no text.
+    REQUIRE(s.set("view", "demo", msg));
+    imgui.resize(1366, 768);
+    for (int f = 0; f < 3; ++f) l = imgui.draw(s);
+    CHECK(!l.has_text);
+    CHECK(!l.views.empty());
+    CHECK(l.knobs.size() == s.params().specs().size());
   }
 }
 
@@ -121,8 +274,31 @@ TEST_CASE("same seed, same numbers; another seed, other numbers") {
       make_small(s);
       s.reset(seed);
       s.advance(2, 1e9);
-      return lesson_test::deterministic_metrics(s);
+      return lesson_test::deterministic_metrics(s) + std::to_string(lesson_test::outputs_hash(s.lesson()));
     };
-    CHECK(run(5) == run(5));
+    const std::string a = run(5);
+    CHECK(a == run(5));
+    CHECK(a != run(6));
   }
+}
+
+TEST_CASE("page options go through the same path as knobs, with messages for bad values") {
+  Session s;
+  std::string msg;
+  CHECK(s.set("view", "demo", msg));
+  CHECK(s.view_mode == ViewMode::demo);
+  bool ok = false;
+  CHECK(s.get("view", ok) == "demo");
+  CHECK(ok);
+  CHECK(s.state_string().find("view=demo") != std::string::npos);
+  CHECK(!s.set("view", "<script>", msg));
+  CHECK(msg.find("not one of") != std::string::npos);
+  CHECK(s.view_mode == ViewMode::demo);  // a bad value keeps the current one
+  CHECK(s.apply_state(std::string(s.info().id) + "?view=full").empty());
+  CHECK(s.view_mode == ViewMode::full);
+  CHECK(!s.apply_state(std::string(s.info().id) + "?view=zzz").empty());
+  CHECK(s.view_mode == ViewMode::full);
+  CHECK(s.set("theme", "light", msg));
+  CHECK(s.light_theme);
+  CHECK(!s.set("embed", "maybe", msg));
 }

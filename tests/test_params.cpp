@@ -6,8 +6,8 @@
 #include <cmath>
 #include <string>
 
-#include "lessons/session.h"
-#include "lessons/text.h"
+#include "web/session.h"
+#include "lessons/strings.h"
 #include "web/api.h"
 
 using namespace pg;

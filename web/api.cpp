@@ -5,8 +5,9 @@
 #include <climits>
 #include <string>
 
-#include "lessons/text.h"
-#include "web/ui.h"
+#include "lessons/strings.h"
+#include "web/layout.h"
+#include "web/text_views.h"
 
 namespace pg {
 Session& app_session() {
@@ -55,15 +56,7 @@ const char* pg_set(const char* key_c, const char* value_c) {
   const std::string key = safe(key_c), value = safe(value_c);
   if (too_long(key)) return error("parameter name is too long");
   std::string message;
-  bool ok;
-  if (key == "seed") {
-    uint64_t seed;
-    ok = pg::Session::parse_seed(value, seed, message);
-    if (ok) s.reset(seed);
-    else s.add_message(message);
-  } else {
-    ok = s.set(key, value, message);
-  }
+  const bool ok = s.set(key, value, message);  // knobs and page options (seed, view, theme, embed, hide)
   bool found;
   const std::string current = s.get(key, found);
   std::string out = std::string("{\"ok\":") + (ok ? "true" : "false");
@@ -153,11 +146,17 @@ const char* pg_take_messages() {
 }
 
 const char* pg_knob_rect(const char* key_c) {
-  float r[4];
-  if (!key_c || !ui::knob_rect(key_c, r)) return reply("{\"ok\":false}");
-  return reply("{\"ok\":true,\"x0\":" + pg::json_number(r[0]) + ",\"y0\":" + pg::json_number(r[1]) +
-               ",\"x1\":" + pg::json_number(r[2]) + ",\"y1\":" + pg::json_number(r[3]) + "}");
+  const std::string key = safe(key_c);
+  for (const auto& [k, r] : pg::last_layout().knobs)
+    if (k == key)
+      return reply("{\"ok\":true,\"x0\":" + pg::json_number(r.x) + ",\"y0\":" + pg::json_number(r.y) +
+                   ",\"x1\":" + pg::json_number(r.x + r.w) + ",\"y1\":" + pg::json_number(r.y + r.h) + "}");
+  return reply("{\"ok\":false}");
 }
+
+const char* pg_layout(double pixels_per_css_px) { return reply(pg::layout_json(float(pixels_per_css_px))); }
+
+const char* pg_text() { return reply(pg::walkthrough_json(pg::app_session())); }
 
 int pg_embed() { return pg::app_session().embed ? 1 : 0; }
 void pg_set_theme(int light) { pg::app_session().light_theme = light != 0; }

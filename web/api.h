@@ -5,7 +5,7 @@
 // The returned pointer stays valid until the next call.
 #pragma once
 
-#include "lessons/session.h"
+#include "web/session.h"
 
 #if defined(__EMSCRIPTEN__)
 #include <emscripten/emscripten.h>
@@ -31,6 +31,10 @@ PG_EXPORT const char* pg_state();
 PG_EXPORT const char* pg_apply_state(const char* state);
 PG_EXPORT const char* pg_take_messages();          // messages since the last call, as a JSON array
 PG_EXPORT const char* pg_knob_rect(const char* key);  // test hook: {x0,y0,x1,y1} in canvas pixels
+// Where the last frame drew each knob, view and the text, in CSS pixels of the
+// canvas (web/layout.h); shell.js adds the canvas's offset for playground.layout().
+PG_EXPORT const char* pg_layout(double pixels_per_css_px);
+PG_EXPORT const char* pg_text();  // the walkthrough with live values, for the HTML reading view
 PG_EXPORT int pg_embed();
 PG_EXPORT void pg_set_theme(int light);
 }

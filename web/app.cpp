@@ -18,11 +18,12 @@
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
-#include "lessons/text.h"
+#include "lessons/packs.h"
+#include "lessons/strings.h"
+#include "ui/plots.h"
 #include "web/api.h"
 #include "web/gl_images.h"
-#include "web/plots.h"
-#include "web/ui.h"
+#include "web/layout.h"
 
 #if defined(__EMSCRIPTEN__)
 #include <emscripten/emscripten.h>
@@ -44,6 +45,7 @@ EM_JS(void, pg_set_canvas_size, (int width, int height), {
 #endif
 
 namespace pg {
+void install_pack_bridge();  // web/pack_bridge.cpp
 namespace {
 
 constexpr float kBaseFontPx = 15.0f;
@@ -159,34 +161,6 @@ void open_neighbour(int delta) {
   app_session().open(infos[size_t(((current + delta) % n + n) % n)].id, message);
 }
 
-void draw_header(PanelContext& ctx) {
-  Session& s = ctx.session;
-  const LessonInfo& li = s.info();
-  ImGui::PushFont(ImGui::GetFont());
-  ImGui::SetWindowFontScale(1.3f);
-  ImGui::TextUnformatted(li.title);
-  ImGui::SetWindowFontScale(1.0f);
-  ImGui::PopFont();
-  ImGui::TextDisabled("%s, %d%s%s   ·   %s lesson", li.authors, li.year, *li.arxiv ? "   ·   arXiv:" : "", li.arxiv,
-                      kind_name(li.kind));
-  // Frame time, right-aligned on the title line.
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.1f ms/frame", g_app.frame_ms);
-  ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize(buf).x);
-  ImGui::TextDisabled("%s", buf);
-  if (!s.status().empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, s.light_theme ? ImVec4(0.6f, 0.3f, 0.0f, 1) : ImVec4(1.0f, 0.8f, 0.35f, 1));
-    ImGui::TextWrapped("%s", s.status().c_str());
-    ImGui::PopStyleColor();
-    ImGui::SameLine();
-    if (ImGui::SmallButton("dismiss")) s.dismiss_status();
-  }
-  const LessonKind kind = li.kind;
-  if (kind == LessonKind::trainer || kind == LessonKind::icl) ui::run_controls(ctx);
-  ui::problem_banner(ctx);
-  ImGui::Separator();
-}
-
 #if !defined(__EMSCRIPTEN__)
 // The desktop window has no HTML gallery: a filterable list on the left.
 void draw_native_lesson_list(float width) {
@@ -240,9 +214,9 @@ void frame() {
   ImGui::NewFrame();
 
   Session& s = app_session();
-  // Kernel and analysis lessons measure on their own; trainers when playing.
-  const LessonKind kind = s.info().kind;
-  if (s.playing || kind == LessonKind::kernel || kind == LessonKind::analysis) s.advance(INT_MAX, kStepBudgetMs);
+  // The lesson says how it steps: continuous ones measure until done,
+  // on_play ones train while playing.
+  if (s.wants_steps()) s.advance(INT_MAX, kStepBudgetMs);
   s.refresh();
 
   const ImGuiIO& io = ImGui::GetIO();
@@ -256,17 +230,10 @@ void frame() {
   draw_native_lesson_list(ImGui::GetFontSize() * 17.0f);
 #endif
   ImGui::BeginChild("##lesson");
-  PanelContext ctx{s, ImGui::GetFontSize()};
-  draw_header(ctx);
-  ImGui::BeginChild("##panel");
-  // A readable line length (60 em), or the panel's width when it is narrower:
-  // a wrap position past the visible edge would clip every paragraph there.
-  ImGui::PushTextWrapPos(
-      std::min(ImGui::GetFontSize() * 60.0f, ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x));
-  s.lesson().draw(ctx);
-  ImGui::PopTextWrapPos();
-  ImGui::Dummy(ImVec2(0, ImGui::GetFontSize() * 2));
-  ImGui::EndChild();
+  FrameOptions options;
+  options.pixels_per_css_px = g_app.ui_scale;
+  options.frame_ms = g_app.frame_ms;
+  draw_lesson(s, options);
   ImGui::EndChild();
   ImGui::End();
 
@@ -329,6 +296,7 @@ int main(int argc, char** argv) {
   ImGui_ImplGlfw_InitForOpenGL(g_app.window, true);
   ImGui_ImplOpenGL3_Init(glsl_version);
   plot::set_image_backend(create_gl_image_backend());
+  install_pack_bridge();
 
 #if defined(__EMSCRIPTEN__)
   EM_ASM({ if (Module.onPlaygroundReady) Module.onPlaygroundReady(); });

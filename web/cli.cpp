@@ -1,7 +1,8 @@
 // cli.cpp - playground-cli: every lesson, headless.
 //
 //   playground-cli list [--json]
-//   playground-cli run <id> [--steps N] [--seed S] [--set key=value ...] [--json]
+//   playground-cli run <id> [--steps N] [--seed S] [--set key=value ...] [--json] [--export DIR]
+//   playground-cli doc <id>      the lesson as Markdown (walkthrough, knobs, metrics, outputs)
 //
 // Runs the same Session the page and the tests use, so a number printed here
 // is the number the browser shows for the same seed and knobs (timings aside).
@@ -11,8 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "lessons/session.h"
-#include "lessons/text.h"
+#include "lessons/strings.h"
+#include "web/export.h"
+#include "web/session.h"
+#include "web/text_views.h"
 
 namespace {
 
@@ -25,8 +28,10 @@ void print_usage() {
   std::printf(
       "usage:\n"
       "  playground-cli list [--json]\n"
-      "  playground-cli run <id> [--steps N] [--seed S] [--set key=value ...] [--json]\n"
-      "Without --steps, run continues until the lesson's run is complete.\n");
+      "  playground-cli run <id> [--steps N] [--seed S] [--set key=value ...] [--json] [--export DIR]\n"
+      "  playground-cli doc <id>\n"
+      "Without --steps, run continues until the lesson's run is complete.  --json prints exact\n"
+      "numbers (%%.17g); --export writes run.json, <series>.csv and <array>.npy into DIR.\n");
 }
 
 int list(bool json) {
@@ -45,6 +50,7 @@ int run(const std::vector<std::string>& args) {
   std::string message;
   if (!session.open(args[0], message)) return usage_error(message);
   bool json = false;
+  std::string export_dir;
   long long steps = -1;
   uint64_t seed = 1;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -56,6 +62,10 @@ int run(const std::vector<std::string>& args) {
     };
     if (a == "--json") {
       json = true;
+    } else if (a == "--export") {
+      const std::string* v = value("--export");
+      if (!v || v->empty()) return usage_error("--export: missing directory");
+      export_dir = *v;
     } else if (a == "--steps") {
       const std::string* v = value("--steps");
       double d;
@@ -87,8 +97,15 @@ int run(const std::vector<std::string>& args) {
     const long long left = target - session.steps_done();
     if (session.advance(int(left > 1000000 ? 1000000 : left), 1e12) == 0) break;
   }
+  if (!export_dir.empty()) {
+    std::string error;
+    if (!pg::export_run(session, export_dir, error)) {
+      std::fprintf(stderr, "playground-cli: %s\n", error.c_str());
+      return 1;
+    }
+  }
   if (json) {
-    std::printf("%s\n", session.run_json().c_str());
+    std::printf("%s\n", session.run_json(/*exact=*/true).c_str());
   } else {
     pg::MetricList metrics;
     session.lesson().metrics(metrics);
@@ -114,5 +131,13 @@ int main(int argc, char** argv) {
     return list(args.size() == 2);
   }
   if (args[0] == "run") return run(std::vector<std::string>(args.begin() + 1, args.end()));
-  return usage_error("unknown command '" + pg::printable(args[0]) + "' (use list or run)");
+  if (args[0] == "doc") {
+    if (args.size() != 2) return usage_error("doc: expected one lesson id (see 'playground-cli list')");
+    pg::Session session;
+    std::string message;
+    if (!session.open(args[1], message)) return usage_error(message);
+    std::fputs(pg::lesson_markdown(session).c_str(), stdout);
+    return 0;
+  }
+  return usage_error("unknown command '" + pg::printable(args[0]) + "' (use list, run or doc)");
 }

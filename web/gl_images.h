@@ -1,6 +1,6 @@
 // gl_images.h - the GPU image path for plot widgets (heatmaps, decision regions).
 #pragma once
-#include "web/plots.h"
+#include "ui/plots.h"
 
 namespace pg {
 // Creates the GL resources (needs a current GL context); null on failure, in

@@ -30,8 +30,21 @@
   }
 
   // ------------------------------------------------------------ C++ calls
+  // Strings reach C++ through ccall, which copies them onto the wasm stack
+  // (5 MiB) before any C++ check runs: cap every string here first.
+  const MAX_ARG = 4096;
   function call(name, types, args) {
-    const text = Module.ccall(name, 'string', types, args);
+    for (const a of args) {
+      if (typeof a === 'string' && a.length > MAX_ARG) {
+        return { ok: false, error: name.replace(/^pg_/, '') + ': an argument is too long (' + a.length + ' characters; at most ' + MAX_ARG + ')' };
+      }
+    }
+    let text;
+    try {
+      text = Module.ccall(name, 'string', types, args);
+    } catch (e) {
+      return { ok: false, error: 'internal error in ' + name + ': ' + String(e && e.message ? e.message : e).slice(0, 200) };
+    }
     try {
       return JSON.parse(text);
     } catch (e) {
@@ -96,6 +109,22 @@
     state() {
       return ready ? Module.ccall('pg_state', 'string', [], []) : '';
     },
+    // Where the last frame drew each knob, view and the walkthrough, in CSS
+    // pixels of the page: {knobs: {key: {x, y, w, h}}, views: [{id, x, y, w, h}], text}.
+    layout() {
+      if (!ready) return notReady();
+      const r = canvas.getBoundingClientRect();
+      const out = call('pg_layout', ['number'], [r.width > 0 ? canvas.width / r.width : 1]);
+      if (!out || typeof out !== 'object' || !out.knobs) return out;
+      const shift = (b) => (b ? { x: b.x + r.left, y: b.y + r.top, w: b.w, h: b.h } : null);
+      const knobs = {};
+      for (const [k, b] of Object.entries(out.knobs)) knobs[k] = shift(b);
+      return { narrow: out.narrow, knobs, views: out.views.map((v) => Object.assign({ id: v.id }, shift(v))), text: shift(out.text) };
+    },
+    // The walkthrough as data (sections of blocks, live values filled in).
+    text() {
+      return ready ? call('pg_text', [], []) : notReady();
+    },
   };
   function reject(message) {
     toast(message);
@@ -107,7 +136,7 @@
   // A course page talks to an embedded lesson:
   //   frame.contentWindow.postMessage({type: 'playground', id: 1, op: 'set', args: ['n', 4096]}, '*')
   // and receives {type: 'playground-reply', id: 1, ok, result, metrics, error}.
-  const OPS = ['lessons', 'open', 'set', 'get', 'metrics', 'step', 'reset', 'play', 'state'];
+  const OPS = ['lessons', 'open', 'set', 'get', 'metrics', 'step', 'reset', 'play', 'state', 'layout', 'text'];
   window.addEventListener('message', (event) => {
     const data = event.data;
     if (!data || typeof data !== 'object' || data.type !== 'playground') return;
@@ -191,6 +220,69 @@
     document.title = l ? l.title + ' · Softmax Playground' : 'Softmax Playground';
   }
 
+  // ------------------------------------------------------- reading view
+  // The walkthrough as plain HTML, built from the lesson's declared text with
+  // textContent only: screen readers and find-in-page reach it (the canvas
+  // is opaque to both).  Visually hidden until "Read as text" is pressed;
+  // live numbers are refreshed while it is open.
+  const reading = document.getElementById('reading');
+  let readingKey = '';
+  function renderReading() {
+    if (!ready) return;
+    const t = api.text();
+    if (!t || !Array.isArray(t.sections)) return;
+    const key = JSON.stringify(t);
+    if (key === readingKey) return;
+    readingKey = key;
+    reading.textContent = '';
+    const h = document.createElement('h1');
+    h.textContent = t.title;
+    const meta = document.createElement('p');
+    meta.className = 'meta';
+    meta.textContent = t.authors + ', ' + t.year + (t.arxiv ? ' · arXiv:' + t.arxiv : '');
+    reading.append(h, meta);
+    for (const sec of t.sections) {
+      const h2 = document.createElement('h2');
+      h2.textContent = sec.title;
+      reading.appendChild(h2);
+      let list = null, table = null;
+      for (const b of sec.blocks) {
+        if (b.kind !== 'bullet') list = null;
+        if (b.kind !== 'paper') table = null;
+        if (b.kind === 'bullet') {
+          if (!list) reading.appendChild(list = document.createElement('ul'));
+          const li = document.createElement('li');
+          li.textContent = b.text;
+          list.appendChild(li);
+        } else if (b.kind === 'paper') {
+          if (!table) {
+            table = document.createElement('table');
+            const head = table.insertRow();
+            for (const c of ['Quantity', 'Paper reports', 'Live, here', 'Setting']) {
+              const th = document.createElement('th');
+              th.textContent = c;
+              head.appendChild(th);
+            }
+            reading.appendChild(table);
+          }
+          const row = table.insertRow();
+          for (const c of [b.quantity, b.paper, b.live || 'not measured here', b.setting]) row.insertCell().textContent = c;
+        } else {
+          const el = document.createElement(b.kind === 'equation' ? 'pre' : 'p');
+          el.className = b.kind;
+          el.textContent = b.text;
+          reading.appendChild(el);
+        }
+      }
+    }
+  }
+  function setReading(on) {
+    document.body.classList.toggle('reading', on);
+    document.getElementById('read-toggle').textContent = on ? 'Back to the lesson' : 'Read as text';
+    document.getElementById('read-toggle').setAttribute('aria-pressed', on ? 'true' : 'false');
+    renderReading();
+  }
+
   // ------------------------------------------------------------- URL state
   // The hash holds "<lesson>?key=value&...&seed=S" (see Session::state_string);
   // parameters in the query string (?embed=1&hide=n) are merged in.
@@ -209,11 +301,14 @@
     document.body.classList.toggle('light', /(^|[?&])theme=light(&|$)/.test(state));
     document.getElementById('theme-toggle').textContent = document.body.classList.contains('light') ? 'Dark theme' : 'Light theme';
     markActive();
+    readingKey = '';
+    renderReading();
   }
 
   window.addEventListener('hashchange', () => {
     if (!ready || location.hash.slice(1) === lastState) return;
-    call('pg_apply_state', ['string'], [stateFromLocation()]);
+    const r = call('pg_apply_state', ['string'], [stateFromLocation()]);
+    if (r && r.ok === false && r.error) toast(r.error);
   });
 
   // ------------------------------------------------------------- keyboard
@@ -286,7 +381,10 @@
       ready = true;
       lessons = call('pg_lessons', [], []);
       const state = stateFromLocation();
-      if (state) call('pg_apply_state', ['string'], [state]);
+      if (state) {
+        const r = call('pg_apply_state', ['string'], [state]);
+        if (r && r.ok === false && r.error) toast(r.error);
+      }
       renderGallery();
       loading.hidden = true;
       // Messages from C++ (clamped or rejected input) become toasts.
@@ -294,6 +392,8 @@
         const messages = call('pg_take_messages', [], []);
         if (Array.isArray(messages)) messages.forEach(toast);
       }, 250);
+      // Live numbers in the reading view (cheap: only when they changed).
+      setInterval(renderReading, 1000);
     },
   };
   if (typeof WebAssembly !== 'object') fail('This browser has no WebAssembly; the playground needs it.');
@@ -302,6 +402,7 @@
     fail('The graphics context was lost. Reload the page to continue.');
   });
   document.getElementById('filter').addEventListener('input', renderGallery);
+  document.getElementById('read-toggle').addEventListener('click', () => setReading(!document.body.classList.contains('reading')));
   document.getElementById('theme-toggle').addEventListener('click', () => {
     if (!ready) return;
     Module.ccall('pg_set_theme', null, ['number'], [document.body.classList.contains('light') ? 0 : 1]);

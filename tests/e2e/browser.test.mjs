@@ -110,7 +110,10 @@ test('the embed example: two lessons in iframes, one driven by postMessage', asy
   // Embed mode: no header or gallery, the lesson's settings from the URL, hidden knob not drawn.
   assert.equal(await a.evaluate(() => document.body.classList.contains('embed')), true);
   assert.equal(await a.evaluate(() => getComputedStyle(document.getElementById('gallery')).display), 'none');
-  assert.match(await a.evaluate(() => playground.state()), /^two-pass-softmax\?n=1024&range=200&seed=7&embed=1&hide=simd$/);
+  assert.match(await a.evaluate(() => playground.state()), /^two-pass-softmax\?n=1024&range=200&seed=7&embed=1&view=demo&hide=simd$/);
+  // view=demo: the knobs and the views, no walkthrough text.
+  assert.equal(await a.evaluate(() => playground.layout().text), null);
+  assert.ok((await a.evaluate(() => playground.layout().views.length)) >= 1);
   await a.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   assert.equal(await a.evaluate(() => JSON.parse(Module.ccall('pg_knob_rect', 'string', ['string'], ['simd'])).ok), false);
   assert.equal(await a.evaluate(() => JSON.parse(Module.ccall('pg_knob_rect', 'string', ['string'], ['n'])).ok), true);

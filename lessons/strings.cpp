@@ -1,5 +1,5 @@
-// text.cpp - see text.h.
-#include "lessons/text.h"
+// text.cpp - see strings.h.
+#include "lessons/strings.h"
 
 #include <cmath>
 #include <cstdio>
@@ -140,6 +140,13 @@ std::string json_number(double v) {
   if (!std::isfinite(v)) return "null";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+std::string json_number_exact(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
 }
 

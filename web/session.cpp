@@ -1,9 +1,9 @@
 // session.cpp - see session.h.
-#include "lessons/session.h"
+#include "web/session.h"
 
 #include <cmath>
 
-#include "lessons/text.h"
+#include "lessons/strings.h"
 
 namespace pg {
 
@@ -12,7 +12,11 @@ Session::Session() { install(0); }
 void Session::install(int index) {
   lesson_ = lesson_registry()[size_t(index)].create();
   params_ = ParamList();
-  lesson_->declare(params_);
+  text_ = Walkthrough();
+  views_.clear();
+  metric_docs_.clear();
+  Declaration d{params_, text_, views_, metric_docs_};
+  lesson_->declare(d);
   playing = false;
   hidden_keys.clear();
   reset(seed_);
@@ -30,7 +34,63 @@ bool Session::open(const std::string& id, std::string& message) {
   return true;
 }
 
+bool Session::is_page_option(const std::string& key) {
+  return key == "seed" || key == "view" || key == "theme" || key == "embed" || key == "hide";
+}
+
+// Page options through the same path as knobs (JS set, postMessage, URL).
+bool Session::set_page_option(const std::string& key, const std::string& raw, std::string& message) {
+  const std::string text = trim(raw);
+  message.clear();
+  if (key == "seed") {
+    uint64_t seed;
+    if (!parse_seed(text, seed, message)) return false;
+    reset(seed);
+    return true;
+  }
+  if (key == "view") {
+    if (text == "demo" || text == "full") {
+      view_mode = text == "demo" ? ViewMode::demo : ViewMode::full;
+      return true;
+    }
+    message = "view: '" + printable(text) + "' is not one of full, demo; keeping " +
+              (view_mode == ViewMode::demo ? "demo" : "full");
+    return false;
+  }
+  if (key == "theme") {
+    if (text == "light" || text == "dark") {
+      light_theme = text == "light";
+      return true;
+    }
+    message = "theme: '" + printable(text) + "' is not one of light, dark";
+    return false;
+  }
+  if (key == "embed") {
+    if (text == "1" || text == "true" || text == "0" || text == "false") {
+      embed = text == "1" || text == "true";
+      return true;
+    }
+    message = "embed: '" + printable(text) + "' is not 0 or 1";
+    return false;
+  }
+  // hide: a comma-separated list of knob keys (unknown ones are reported and skipped).
+  hidden_keys.clear();
+  for (const std::string& k : split(text, ',')) {
+    if (params_.find(k)) {
+      hidden_keys.push_back(k);
+    } else if (!k.empty()) {
+      message += (message.empty() ? "" : "; ") + std::string("hide: unknown parameter '") + printable(k) + "'";
+    }
+  }
+  return message.empty();
+}
+
 bool Session::set(const std::string& key, const std::string& text, std::string& message) {
+  if (is_page_option(key)) {
+    const bool ok = set_page_option(key, text, message);
+    if (!message.empty()) add_message(message);
+    return ok;
+  }
   const bool ok = params_.set_text(key, text, message);
   if (!message.empty()) add_message(message);
   if (ok) knob_changed(key);
@@ -38,6 +98,7 @@ bool Session::set(const std::string& key, const std::string& text, std::string& 
 }
 
 bool Session::set_number(const std::string& key, double value, std::string& message) {
+  if (is_page_option(key)) return set(key, format_number(value), message);
   const bool ok = params_.set_value(key, value, message);
   if (!message.empty()) add_message(message);
   if (ok) knob_changed(key);
@@ -61,6 +122,15 @@ std::string Session::get(const std::string& key, bool& ok) const {
     ok = true;
     return std::to_string(seed_);
   }
+  if (is_page_option(key)) {
+    ok = true;
+    if (key == "view") return view_mode == ViewMode::demo ? "demo" : "full";
+    if (key == "theme") return light_theme ? "light" : "dark";
+    if (key == "embed") return embed ? "1" : "0";
+    std::string joined;
+    for (const std::string& k : hidden_keys) joined += (joined.empty() ? "" : ",") + k;
+    return joined;
+  }
   return spec ? params_.text(*spec) : "";
 }
 
@@ -83,6 +153,7 @@ void Session::reset(uint64_t seed) {
 
 void Session::refresh() {
   if (reset_pending_) reset(seed_);
+  lesson_->poll();
 }
 
 int Session::advance(int max_steps, double budget_ms) {
@@ -91,6 +162,11 @@ int Session::advance(int max_steps, double budget_ms) {
   const int done = lesson_->step(max_steps, budget_ms);
   steps_done_ += done;
   return done;
+}
+
+bool Session::wants_steps() const {
+  if (lesson_->done()) return false;
+  return info().stepping == Stepping::continuous || playing;
 }
 
 bool Session::is_hidden(const std::string& key) const {
@@ -110,6 +186,7 @@ std::string Session::state_string() const {
   s += sep + std::string("seed=") + std::to_string(seed_);
   if (embed) s += "&embed=1";
   if (light_theme) s += "&theme=light";
+  if (view_mode == ViewMode::demo) s += "&view=demo";
   if (!hidden_keys.empty()) {
     std::string joined;
     for (const std::string& k : hidden_keys) joined += (joined.empty() ? "" : ",") + k;
@@ -159,23 +236,13 @@ std::vector<std::string> Session::apply_state(const std::string& raw) {
   }
   embed = false;
   light_theme = false;
+  view_mode = ViewMode::full;
   uint64_t seed = seed_;
   for (const auto& [key, value] : pairs) {
     if (key == "seed") {
       if (!parse_seed(value, seed, message)) problems.push_back(message);
-    } else if (key == "embed") {
-      embed = value == "1" || value == "true";
-    } else if (key == "theme") {
-      light_theme = value == "light";
-    } else if (key == "hide") {
-      hidden_keys.clear();
-      for (const std::string& k : split(value, ',')) {
-        if (params_.find(k)) {
-          hidden_keys.push_back(k);
-        } else if (!k.empty()) {
-          problems.push_back("hide: unknown parameter '" + printable(k) + "'");
-        }
-      }
+    } else if (is_page_option(key)) {
+      if (!set_page_option(key, value, message) || !message.empty()) problems.push_back(message);
     } else if (!params_.set_text(key, value, message)) {
       problems.push_back(message);
     } else if (!message.empty()) {
@@ -202,10 +269,15 @@ std::string Session::params_json() const {
   return s + "}";
 }
 
-std::string Session::metrics_json() {
+MetricList Session::current_metrics() {
   refresh();
   MetricList list;
   lesson_->metrics(list);
+  return list;
+}
+
+std::string Session::metrics_json() {
+  const MetricList list = current_metrics();
   std::string s = "{";
   bool first = true;
   for (const Metric& m : list.items()) {
@@ -215,8 +287,13 @@ std::string Session::metrics_json() {
   return s + "}";
 }
 
-std::string Session::run_json() {
-  const std::string metrics = metrics_json();
+std::string Session::run_json(bool exact) {
+  std::string metrics = "{";
+  const MetricList all = current_metrics();  // kept alive for the loop (a temporary's items() would dangle)
+  for (const Metric& m : all.items())
+    metrics += (metrics.size() > 1 ? "," : "") + json_string(m.key) + ":" +
+               (exact ? json_number_exact(m.value) : json_number(m.value));
+  metrics += "}";
   const std::string timing = timing_keys_json();
   std::string s = "{\"id\":" + json_string(info().id) + ",\"seed\":" + std::to_string(seed_) +
                   ",\"steps\":" + std::to_string(steps_done_) + ",\"params\":" + params_json() +
@@ -252,7 +329,7 @@ std::string lessons_json() {
     first = false;
     s += "{\"id\":" + json_string(li.id) + ",\"title\":" + json_string(li.title) +
          ",\"authors\":" + json_string(li.authors) + ",\"section\":" + json_string(li.section) +
-         ",\"kind\":" + json_string(kind_name(li.kind)) + ",\"paper\":" + json_string(li.title) +
+         ",\"kind\":" + json_string(kind_name(li.kind)) + ",\"stepping\":" + json_string(stepping_name(li.stepping)) + ",\"paper\":" + json_string(li.title) +
          ",\"year\":" + std::to_string(li.year) + ",\"arxiv\":" + json_string(li.arxiv) +
          ",\"code\":" + json_string(li.code_url) + ",\"summary\":" + json_string(li.summary) + "}";
   }

@@ -1,6 +1,7 @@
 // session.h - one open lesson with its knobs, seed and page options: the single
 // implementation behind the page's JS API and postMessage, the URL hash, the
-// CLI and the tests.  UI-free.
+// CLI and the tests.  Part of the host (web/): it includes lessons, lessons
+// never include it.  UI-free.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -10,6 +11,10 @@
 #include "lessons/lesson.h"
 
 namespace pg {
+
+// What the page shows of a lesson: everything, or (for course pages that
+// bring their own text) only the run controls, the knobs and the views.
+enum class ViewMode { full, demo };
 
 class Session {
  public:
@@ -23,14 +28,20 @@ class Session {
   const LessonInfo& info() const { return lesson_->info(); }
   ParamList& params() { return params_; }
   const ParamList& params() const { return params_; }
+  // What the lesson declared.
+  const Walkthrough& text() const { return text_; }
+  const std::vector<ViewSpec>& views() const { return views_; }
+  const std::vector<MetricDoc>& metric_docs() const { return metric_docs_; }
 
-  // Knobs.  A restarting knob resets the experiment (lazily, once per frame,
-  // so a slider drag does not reset sixty times a second).
+  // Knobs and page options (seed, view, theme, embed, hide) by name.  A
+  // restarting knob resets the experiment (lazily, once per frame, so a
+  // slider drag does not reset sixty times a second).
   bool set(const std::string& key, const std::string& text, std::string& message);
   bool set_number(const std::string& key, double value, std::string& message);
   // After a widget wrote the bound member directly (ImGui slider).
   void knob_changed(const std::string& key);
   std::string get(const std::string& key, bool& ok) const;
+  static bool is_page_option(const std::string& key);
 
   uint64_t seed() const { return seed_; }
   static constexpr uint64_t kMaxSeed = 4294967295ull;
@@ -44,17 +55,21 @@ class Session {
   // Runs pending resets (call before reading metrics or drawing).
   void refresh();
   int64_t steps_done() const { return steps_done_; }
+  // Whether the host should call advance() this frame: continuous lessons
+  // measure until done; on_play lessons train while playing.
+  bool wants_steps() const;
 
   // Play state for lessons that train (the page's play/pause).
   bool playing = false;
   // Page options, carried in the URL but not lesson knobs.
   bool embed = false;
   bool light_theme = false;
+  ViewMode view_mode = ViewMode::full;
   std::vector<std::string> hidden_keys;  // knobs hidden by hide=a,b
   bool is_hidden(const std::string& key) const;
 
   // "two-pass-softmax?n=4096&seed=7": the lesson id, every non-default knob
-  // and the seed (plus embed/hide/theme when set).  What the URL hash holds.
+  // and the seed (plus embed/hide/theme/view when set).  What the URL hash holds.
   std::string state_string() const;
   // Applies a state string from an untrusted source.  Unknown lesson: keeps
   // the current one.  Returns one message per problem (empty: all applied).
@@ -63,8 +78,11 @@ class Session {
   // JSON for the API and the CLI.
   std::string params_json() const;
   std::string metrics_json();
-  std::string run_json();
-  std::string timing_keys_json();  // ["ns_per_elem_...", ...]  // {"id","seed","steps","params","metrics"}
+  // {"id","seed","steps","params","metrics","timing"[,"problem"]}; with
+  // exact = true numbers are printed with %.17g (they read back bit for bit).
+  std::string run_json(bool exact = false);
+  std::string timing_keys_json();  // ["ns_per_elem_...", ...]
+  MetricList current_metrics();
 
   // The last user-facing messages (bad input, clamping), newest last.
   const std::vector<std::string>& messages() const { return messages_; }
@@ -76,8 +94,12 @@ class Session {
 
  private:
   void install(int index);
+  bool set_page_option(const std::string& key, const std::string& text, std::string& message);
   std::unique_ptr<Lesson> lesson_;
   ParamList params_;
+  Walkthrough text_;
+  std::vector<ViewSpec> views_;
+  std::vector<MetricDoc> metric_docs_;
   uint64_t seed_ = 1;
   bool reset_pending_ = false;
   int64_t steps_done_ = 0;

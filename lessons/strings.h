@@ -1,4 +1,4 @@
-// text.h - small text utilities shared by the parameter layer, the URL state,
+// strings.h - small text utilities shared by the parameter layer, the URL state,
 // the CLI and the JSON the JS API returns.  Everything that turns untrusted
 // text into values, or values into text that a page will show, is here.
 #pragma once
@@ -24,6 +24,7 @@ std::vector<std::string> split(const std::string& s, char sep);
 // A minimal JSON writer: enough for the CLI and the JS API, with correct
 // string escaping (so a message containing quotes or markup stays a string).
 std::string json_string(const std::string& s);
-std::string json_number(double v);  // non-finite numbers become null
+std::string json_number(double v);        // %.9g; non-finite numbers become null
+std::string json_number_exact(double v);  // %.17g: reads back to the same double
 
 }  // namespace pg

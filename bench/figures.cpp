@@ -4,7 +4,8 @@
 //                          gemm_256_nt / _tn with B or A transposed
 //   softmax_<r>x<c>        kern::softmax_rows: GB/s counting 8 bytes per
 //                          element (read x, write y), as on the TF.js side
-//   softmax_<alg>_<r>x<c>  each algorithm of softmax.h, row by row
+//   softmax_<alg>_<r>x<c>  each algorithm of softmax.h, row by row (two_pass is
+//                          the lean kernel, two_pass_v1 its first version)
 //   log_softmax_256x1024, xent_256x1024 (fused forward + backward): GB/s, 8 B/elem
 //   attention[_causal]_256x64: one head, 256 queries and keys, d = 64: GFLOP/s
 //                          counting the dense 4 n^2 d flops (causal does ~half)
@@ -78,7 +79,8 @@ void add_softmax(std::vector<Figure>& out, int rows, int cols) {
   struct Alg { const char* name; RowFn fn; };
   const Alg algs[] = {{"reload", kern::softmax_three_pass_reload},
                       {"recompute", kern::softmax_three_pass_recompute},
-                      {"two_pass", kern::softmax_two_pass},
+                      {"two_pass", kern::softmax_two_pass},        // lean (XNNPACK-style)
+                      {"two_pass_v1", kern::softmax_two_pass_v1},  // first version: per-vector rescale
                       {"online", kern::softmax_online}};
   for (const Alg& alg : algs) {
     const RowFn fn = alg.fn;

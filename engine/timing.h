@@ -10,6 +10,10 @@
 //   while (!timer.done()) timer.run_unit([&](int v, int path) { kernel[v][path](x, y, n); }, n);
 //   timer.ns_per_element(v, path);  timer.gb_per_s(v, path, bytes_per_element);
 //
+// A call too long for one unit (a 64M-element softmax takes ~100 ms) is
+// split: run_part(run, parts, n) runs one piece run(v, path, part) per unit,
+// timed once each, and the pair's sample is the sum of its pieces' times.
+//
 // Fixed capacity, no allocation: lessons call run_unit from step().
 #pragma once
 #include <chrono>
@@ -37,7 +41,7 @@ inline double median(const double* v, int n) {
 
 class KernelTimer {
  public:
-  static constexpr int kMaxVariants = 8, kMaxPaths = 2, kMaxRounds = 64;
+  static constexpr int kMaxVariants = 16, kMaxPaths = 2, kMaxRounds = 64;
 
   void configure(int variants, int paths, int rounds, double min_ms) {
     variants_ = variants < 1 ? 1 : variants > kMaxVariants ? kMaxVariants : variants;
@@ -48,7 +52,7 @@ class KernelTimer {
   }
   // Forget every sample (new input, or "measure again").
   void clear() {
-    next_ = 0;
+    next_ = 0, part_ = 0, part_ms_ = 0;
     for (int v = 0; v < kMaxVariants; ++v)
       for (int p = 0; p < kMaxPaths; ++p) count_[v][p] = 0, median_[v][p] = NAN;
   }
@@ -78,14 +82,47 @@ class KernelTimer {
     return true;
   }
 
+  // One piece of the next pair's call, split into `parts` pieces: run(v,
+  // path, part) is timed once; after the last piece the pair's sample (the
+  // sum of its pieces' times) is recorded.  Returns false when done.
+  template <typename Run>
+  bool run_part(Run&& run, int parts, double elements) {
+    if (done()) return false;
+    const int v = next_variant(), path = next_path();
+    const double start = now_ms();
+    run(v, path, part_);
+    part_ms_ += now_ms() - start;
+    if (++part_ < parts) return true;
+    int& c = count_[v][path];
+    samples_[v][path][c++] = part_ms_ * 1e6 / elements;
+    median_[v][path] = median(samples_[v][path], c);
+    part_ = 0, part_ms_ = 0;
+    ++next_;
+    return true;
+  }
+  // The pair (and piece) the next unit will time.
+  int next_variant() const { return (next_ / paths_) % variants_; }
+  int next_path() const { return next_ % paths_; }
+  int next_part() const { return part_; }
+  int samples(int v, int path) const { return count_[v][path]; }
+
   // Median over the rounds so far (NaN before the first sample).
   double ns_per_element(int v, int path) const { return median_[v][path]; }
+  // The fastest round so far (NaN before the first sample): on a machine
+  // shared with other work, the run least disturbed by it.
+  double best_ns_per_element(int v, int path) const {
+    const int c = count_[v][path];
+    if (c == 0) return NAN;
+    double b = samples_[v][path][0];
+    for (int i = 1; i < c; ++i) b = samples_[v][path][i] < b ? samples_[v][path][i] : b;
+    return b;
+  }
   // Effective bandwidth: bytes moved per element / time per element (bytes per ns = GB/s).
   double gb_per_s(int v, int path, double bytes_per_element) const { return bytes_per_element / median_[v][path]; }
 
  private:
-  int variants_ = 1, paths_ = 1, rounds_ = 1, next_ = 0;
-  double min_ms_ = 1.0;
+  int variants_ = 1, paths_ = 1, rounds_ = 1, next_ = 0, part_ = 0;
+  double min_ms_ = 1.0, part_ms_ = 0;
   double samples_[kMaxVariants][kMaxPaths][kMaxRounds] = {};
   int count_[kMaxVariants][kMaxPaths] = {};
   double median_[kMaxVariants][kMaxPaths] = {};

@@ -60,15 +60,29 @@ class ElasticFace : public TrainerLesson {
              "The elastic run uses the same kind.");
     p.real("s", "scale s", &scale_, 8, 64, 32,
            "Logits are s times cosines.  The paper uses s = 64 (with 512-D embeddings).");
-    p.real("m", "margin m", &margin_, 0, 0.6, 0.5,
-           "The fixed margin of ArcFace/CosFace and the mean margin of ElasticFace.  The official configs use "
-           "0.5 (arc, radians) and 0.35 (cos).");
+    // The official configs (config/config.py) set m and sigma per loss; a
+    // knob's default cannot depend on another knob, so each configuration
+    // has its own knob and the lesson uses the one that matches kind and "+".
+    p.real("m_arc", "margin m (arc)", &m_arc_, 0, 0.6, 0.5,
+           "kind = arc: the fixed margin of ArcFace and the mean margin of ElasticFace-Arc(+), in radians "
+           "added to the angle.  Official: 0.5.");
+    p.real("m_cos", "margin m (cos)", &m_cos_, 0, 0.6, 0.35,
+           "kind = cos: the fixed margin of CosFace and the mean margin of ElasticFace-Cos(+), subtracted "
+           "from the cosine.  Official: 0.35 (0.5 merges classes on this toy).");
     p.real("sigma", "margin spread sigma", &sigma_, 0, 0.1, 0.05,
-           "ElasticFace draws each sample's margin from N(m, sigma^2) at every step.  The official configs use "
-           "0.05.  sigma = 0 gives exactly the fixed-margin loss.");
+           "ElasticFace (without +) draws each sample's margin from N(m, sigma^2) at every step.  Official: "
+           "0.05 for both kinds.  sigma = 0 gives exactly the fixed-margin loss.");
     p.toggle("plus", "ElasticFace+", &plus_, false,
-             "Sort the drawn margins so the hardest samples of the batch (lowest target cosine) get the largest "
-             "ones.");
+             "Sort the drawn margins by the difficulty of the samples (see plus_mapping).  The sigma knobs "
+             "below replace sigma.");
+    p.real("sigma_plus_arc", "sigma (arc, +)", &sigma_plus_arc_, 0, 0.1, 0.0175,
+           "The spread of ElasticFace-Arc+.  Official: 0.0175.");
+    p.real("sigma_plus_cos", "sigma (cos, +)", &sigma_plus_cos_, 0, 0.1, 0.02,
+           "The spread of ElasticFace-Cos+.  Official: 0.02.");
+    p.choice("plus_mapping", "+ margin mapping", &plus_mapping_, {"paper", "code"}, 0,
+             "paper: the paper's text (sec. 3.3), the hardest sample of the batch (lowest target cosine) gets "
+             "the largest margin.  code: the official code's margin[idicate_cosie], which applies the sort "
+             "permutation where its inverse is needed, a nearly random assignment.");
     declare_text(d.text);
     d.view("embeddings", "Test embeddings and class weight directions, both runs",
            [this](const ViewContext& v) { draw_embeddings(v); });
@@ -81,6 +95,10 @@ class ElasticFace : public TrainerLesson {
     d.metric("intra_class_spread_deg_arcface", "the same for the fixed-margin run");
     d.metric("min_inter_class_angle_deg", "ElasticFace run: smallest angle (degrees) between two class weight vectors");
     d.metric("min_inter_class_angle_deg_arcface", "the same for the fixed-margin run");
+    d.metric("margin_mean_used", "the mean margin m both runs use (m_arc or m_cos, by kind)");
+    d.metric("margin_sigma_used", "the ElasticFace run's sigma (sigma, or sigma_plus_arc / sigma_plus_cos with +)");
+    d.metric("margin_cosine_spearman", "ElasticFace run, last batch: Spearman rank correlation between each "
+                                       "sample's target cosine and its margin (-1: hardest gets the largest)");
     d.metric("train_loss_elastic", "smoothed mini-batch loss of the ElasticFace run");
     d.metric("train_loss_arcface", "smoothed mini-batch loss of the fixed-margin run");
     d.metric("steps_trained", "optimizer steps taken by each run");
@@ -95,20 +113,25 @@ class ElasticFace : public TrainerLesson {
     if (cfg.kind == data::ToyKind::blobs) cfg.noise = 0.12f;  // centres are closer with more classes
   }
 
+  bool arc() const { return kind_ == 0; }
+  double margin_used() const { return arc() ? m_arc_ : m_cos_; }
+  double sigma_used() const { return plus_ ? (arc() ? sigma_plus_arc_ : sigma_plus_cos_) : sigma_; }
+
   void add_runs(const nn::ModelSpec& spec, const nn::OptimizerConfig& adam) override {
     nn::MarginConfig fixed;
-    fixed.kind = kind_ == 0 ? nn::MarginKind::arc : nn::MarginKind::cos;
+    fixed.kind = arc() ? nn::MarginKind::arc : nn::MarginKind::cos;
     fixed.scale = float(scale_);
-    fixed.margin = float(margin_);
+    fixed.margin = float(margin_used());
     fixed.monotonic = true;  // both runs: the same treatment of theta > pi - m (see losses_face.h)
     nn::MarginConfig elastic = fixed;
     elastic.elastic = true;
-    elastic.sigma = float(sigma_);
+    elastic.sigma = float(sigma_used());
     elastic.plus = plus_;
-    const bool arc = kind_ == 0;
-    trainer_.add_run(arc ? "ArcFace" : "CosFace", spec, std::make_unique<nn::MarginSoftmax>(fixed), adam);
-    trainer_.add_run(arc ? (plus_ ? "ElasticFace-Arc+" : "ElasticFace-Arc") : (plus_ ? "ElasticFace-Cos+" : "ElasticFace-Cos"),
-                     spec, std::make_unique<nn::MarginSoftmax>(elastic), adam);
+    elastic.plus_mapping = plus_mapping_ == 0 ? nn::PlusMapping::paper_text : nn::PlusMapping::official_code;
+    const char* name = arc() ? (plus_ ? (plus_mapping_ ? "ElasticFace-Arc+ (code)" : "ElasticFace-Arc+") : "ElasticFace-Arc")
+                             : (plus_ ? (plus_mapping_ ? "ElasticFace-Cos+ (code)" : "ElasticFace-Cos+") : "ElasticFace-Cos");
+    trainer_.add_run(arc() ? "ArcFace" : "CosFace", spec, std::make_unique<nn::MarginSoftmax>(fixed), adam);
+    trainer_.add_run(name, spec, std::make_unique<nn::MarginSoftmax>(elastic), adam);
   }
 
   void after_reset() override { views_.reset(trainer_); }
@@ -126,6 +149,11 @@ class ElasticFace : public TrainerLesson {
     out.add("intra_class_spread_deg_arcface", ready ? views_.spread_deg(kRunFixed) : NAN);
     out.add("min_inter_class_angle_deg", ready ? views_.min_angle_deg(kRunElastic) : NAN);
     out.add("min_inter_class_angle_deg_arcface", ready ? views_.min_angle_deg(kRunFixed) : NAN);
+    out.add("margin_mean_used", margin_used());
+    out.add("margin_sigma_used", sigma_used());
+    out.add("margin_cosine_spearman",
+            ready ? static_cast<const nn::MarginSoftmax&>(*trainer_.run(kRunElastic).loss).margin_cosine_spearman()
+                  : NAN);
     out.add("train_loss_elastic", ready ? trainer_.run(kRunElastic).smoothed_loss : NAN);
     out.add("train_loss_arcface", ready ? trainer_.run(kRunFixed).smoothed_loss : NAN);
     out.add("steps_trained", ready ? trainer_.steps_done() : 0);
@@ -144,8 +172,9 @@ class ElasticFace : public TrainerLesson {
   }
 
   int classes_ = 8, dim_ = 2, kind_ = 0;
-  double scale_ = 32, margin_ = 0.5, sigma_ = 0.05;
+  double scale_ = 32, m_arc_ = 0.5, m_cos_ = 0.35, sigma_ = 0.05, sigma_plus_arc_ = 0.0175, sigma_plus_cos_ = 0.02;
   bool plus_ = false;
+  int plus_mapping_ = 0;
   EmbeddingViews views_;  // outputs embeddings, class_weights, test_cosines
 };
 
@@ -168,16 +197,32 @@ void ElasticFace::declare_text(Walkthrough& t) {
                  "ElasticFace-Arc and ElasticFace-Cos losses):")
       .equation("m_i ~ N(m, σ²):   s cos(θ_y + m_i)   or   s (cos θ_y − m_i)")
       .paragraph("ElasticFace+ draws the same margins, but sorts them: the samples of the batch that are "
-                 "furthest from their class (lowest cos θ_y) receive the largest margins.  Both runs here "
+                 "furthest from their class (lowest cos θ_y) receive the largest margins (the paper's sec. 3.3), "
+                 "so the rank correlation between the target cosine and the margin is −1.  Both runs here "
                  "treat angles beyond π − m as insightface's ArcFace does (a falling cos θ − m sin m), which "
-                 "keeps the toy runs from collapsing; the official ElasticFace code has no such branch.");
+                 "keeps the toy runs from collapsing; the official ElasticFace code has no such branch.")
+      .warning("ElasticFace+ in the official code is not the paper's text.  utils/losses.py sorts the "
+               "samples by descending target cosine (idicate_cosie) and the margins ascending, then hands "
+               "sample i the margin margin[idicate_cosie[i]]: it applies the sort permutation where its "
+               "inverse is needed, so a sample's margin has almost nothing to do with its difficulty "
+               "(Spearman correlation near 0 instead of −1).  plus_mapping = paper (the default) follows the "
+               "text; plus_mapping = code reproduces the code.  Live, the ElasticFace run's last batch: "
+               "Spearman(cos θ_y, m_i) = {margin_cosine_spearman:%+.2f}.")
+      .warning("Margins and spreads follow the official configs (config/config.py), one knob per "
+               "configuration since a knob's default cannot follow another knob: kind = arc uses m_arc "
+               "(0.5), kind = cos uses m_cos (0.35); ElasticFace uses sigma (0.05), ElasticFace+ uses "
+               "sigma_plus_arc (0.0175) or sigma_plus_cos (0.02).  In use now: m = {margin_mean_used:%.3g}, "
+               "sigma = {margin_sigma_used:%.4g}.  CosFace with m = 0.5 merges classes on this toy (seed 1, "
+               "defaults otherwise: 87% accuracy, the closest class weights 0.7° apart).");
   t.section("Try this")
       .bullet("Watch the arrows spread around the circle: the margin pushes every class weight away from "
               "its neighbours, and each class's dots gather around its arrow.")
       .bullet("Set sigma to 0: the two runs become identical, step for step (the same loss, init and batches).")
       .bullet("Raise sigma to 0.1, or switch on ElasticFace+, and compare the spread and the closest-class "
               "angle of the two runs.")
-      .bullet("Try 10 classes on a circle with m = 0.6 rad: evenly spaced, neighbours are only 36° (0.63 rad) "
+      .bullet("Switch on ElasticFace+ and compare plus_mapping = paper with code: the read-out above "
+              "says how strongly the margins follow the samples' difficulty.")
+      .bullet("Try 10 classes on a circle with m_arc = 0.6 rad: evenly spaced, neighbours are only 36° (0.63 rad) "
               "apart, barely more than the margin.  Then give the classes room with dim = 3.");
   t.section("What the paper reports")
       .paragraph("The paper's claims, as stated in its abstract (its benchmark tables are not quoted here: we "
@@ -191,9 +236,10 @@ void ElasticFace::declare_text(Walkthrough& t) {
              "Live: test accuracy on the 2-D toy, not face verification.", 100)
       .paper("The fixed-margin loss (ArcFace or CosFace)", "(not quoted here)", "test_acc_arcface",
              "%.1f%% (fixed margin)", "Live: the same network, init and batches.", 100)
-      .paragraph("Settings in the official code (config/config.py and config_ElasticCosFace.py): s = 64, "
-                 "m = 0.5 with std 0.05 for ElasticFace-Arc, m = 0.35 with std 0.05 for ElasticFace-Cos; "
-                 "512-D embeddings from a ResNet-100 trained on MS1MV2 (85,742 identities).")
+      .paragraph("Settings in the official code (config/config.py): s = 64; m = 0.5 with std 0.05 for "
+                 "ElasticFace-Arc and std 0.0175 for ElasticFace-Arc+; m = 0.35 with std 0.05 for ElasticFace-Cos "
+                 "and std 0.02 for ElasticFace-Cos+; 512-D embeddings from a ResNet-100 trained on MS1MV2 "
+                 "(85,742 identities).  Here s = 32 by default (see the s knob).")
       .note("Teaching simplification: 2-D toy points and 5-10 classes instead of face images and 85,742 "
             "identities; 2-D or 3-D embeddings instead of 512-D, so that you can see them.");
 }

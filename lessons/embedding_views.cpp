@@ -17,6 +17,10 @@ constexpr double kDeg = 180.0 / 3.14159265358979323846;
 // about x, and keep the first two coordinates (an orthographic projection).
 constexpr double kYaw = 0.6, kTilt = 0.5;
 void project(const float* v, int dim, float* xy) {
+  if (dim > 3) {  // not drawn (draw() says so)
+    xy[0] = xy[1] = 0.0f;
+    return;
+  }
   if (dim == 2) {
     xy[0] = v[0], xy[1] = v[1];
     return;
@@ -153,7 +157,13 @@ void EmbeddingViews::draw(float width, float height, int refresh_steps) const {
     scatter.arrows = wxy_[r].data();
     scatter.num_arrows = C_;
     scatter.unit_circle = true;
-    plot::scatter("##embeddings", ImVec2(w, h), xy_[r].data(), labels_.data(), n_, scatter);
+    if (D_ <= 3) {
+      plot::scatter("##embeddings", ImVec2(w, h), xy_[r].data(), labels_.data(), n_, scatter);
+    } else {
+      ImGui::TextWrapped("%d-D embeddings are not drawn (the view shows a circle or a sphere: set the "
+                         "embedding dimension to 2 or 3).  The angles below are measured in %d dimensions.",
+                         D_, D_);
+    }
     ImGui::Text("spread %.1f°   closest classes %.1f° apart", spread_[r], min_angle_[r]);
     ImGui::PopTextWrapPos();
     ImGui::PopID();

@@ -88,7 +88,11 @@ class IclGd : public Lesson {
   void declare(Declaration& d) override {
     ParamList& p = d.params;
     p.integer("d", "input dimension d", &d_, 5, 20, 10,
-              "Dimension of x.  The task is w ~ N(0, I_d), so the error of predicting 0 is d (error/d = 1).");
+              "Dimension of x.  The task is w ~ N(0, I_d); errors are divided by the error of predicting 0, "
+              "E(wᵀx_q)² = d E x² (d for Gaussian x, d/3 for uniform x).");
+    p.choice("x_dist", "inputs x", &x_dist_, {"uniform", "gaussian"}, 0,
+             "uniform: x ~ U(−1, 1)^d, von Oswald et al.'s setting (their official code).  gaussian: "
+             "x ~ N(0, I_d), the setting of Garg et al. and of most closed-form analyses.");
     p.integer("n", "context length n", &n_, 1, 80, 20,
               "Number of (x, y) examples in the prompt, for the read-outs and the single-prompt view.  The "
               "curves sweep n from 1 to 80.");
@@ -98,9 +102,10 @@ class IclGd : public Lesson {
     p.toggle("tuned", "tuned step η", &tuned_, true,
              "On: the step η is the one that minimizes one-step GD's expected error at each n (closed form). "
              "Off: the fixed η below.");
-    p.real("eta", "step η (when not tuned)", &eta_, 0.01, 2.0, 0.5,
+    p.real("eta", "step η (when not tuned)", &eta_, 0.01, 6.0, 0.5,
            "The GD step the construction uses when 'tuned' is off: P = η I, so each layer adds "
-           "-(η/n) Σ y_i x_i^T x_j to every y-slot.  Too large and K > 1 steps diverge at small n.",
+           "-(η/n) Σ y_i x_i^T x_j to every y-slot.  Too large and K > 1 steps diverge at small n (uniform x "
+           "has E x² = 1/3, so its good steps are about 3 times larger).",
            true);
     p.integer("layers", "layers K", &layers_, 1, kMaxLayers, 3,
               "Stacked LSA layers, each one GD step.  With K = 1 and a tuned η the transformer is exactly "
@@ -120,6 +125,9 @@ class IclGd : public Lesson {
     config_.n = n_;
     config_.noise_var = noise_;
     config_.prior = icl::TaskPrior::isotropic;  // von Oswald et al.: w ~ N(0, I)
+    config_.x_dist = x_dist_ == 0 ? icl::InputDist::uniform : icl::InputDist::gaussian;
+    moments_ = icl::input_moments(config_);
+    signal_ = icl::signal_power(d_, 1.0, moments_);
     shape_.d = d_;
     shape_.layers = layers_;
     params_.assign(size_t(shape_.num_params()), 0.0);
@@ -158,16 +166,29 @@ class IclGd : public Lesson {
     return done;
   }
 
-  bool done() const override { return next_unit_ >= kAtNChunks + kCurveChunks * int(grid_.size()); }
+  bool done() const override { return next_unit_ >= kAtNChunks + kCurveChunks * int(grid_.size()) || diverged(); }
+
+  // K steps of GD with a too-large step overshoot at small n: the error grows
+  // geometrically with K.  An error/d above 1e3 (a thousand times that of
+  // predicting 0) is no estimate any more: stop and say so.
+  std::string problem() const override {
+    if (!diverged()) return "";
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "The %d GD steps diverge at this step size: the transformer's error/d is %.3g at n = %d (predicting 0 "
+                  "gives 1).  Lower η or tick 'tuned', and reset.",
+                  layers_, at_n_.lsa / (std::max(at_n_.prompts, 1) * double(d_)), n_);
+    return buf;
+  }
 
   void metrics(MetricList& out) const override {
     out.add("lsa_vs_gd_max_abs_diff", lsa_vs_gd_max_abs_diff_);
-    out.add("gd_step_tuned", icl::gd_step_opt(d_, n_, noise_, 1.0));
+    out.add("gd_step_tuned", icl::gd_step_opt(d_, n_, noise_, 1.0, moments_));
     out.add("closed_gd_tuned_at_n", closed_gd_tuned_at_n());
-    out.add("closed_ols_at_n", clean(icl::ols_risk(d_, n_, noise_, 1.0) / d_));
-    out.add("closed_averaging_at_n", icl::averaging_risk(d_, n_, noise_, 1.0) / d_);
+    out.add("closed_ols_at_n", uniform() ? -1.0 : clean(icl::ols_risk(d_, n_, noise_, 1.0) / d_));  // Gaussian x only
+    out.add("closed_averaging_at_n", icl::gd_risk(d_, n_, noise_, 1.0, 1.0, moments_) / signal_);
     // Monte Carlo at the chosen n: NaN until the first chunk is in.
-    const double inv = at_n_.prompts > 0 ? 1.0 / (at_n_.prompts * double(d_)) : NAN;
+    const double inv = at_n_.prompts > 0 ? 1.0 / (at_n_.prompts * signal_) : NAN;
     out.add("err_lsa_at_n", at_n_.lsa * inv);
     out.add("err_gd_tuned_at_n", at_n_.gd * inv);
     out.add("err_gd_tuned_at_n_stderr", at_n_.prompts > 0 ? gd_stderr() : NAN);
@@ -180,43 +201,52 @@ class IclGd : public Lesson {
   }
 
  private:
-  // Sums of squared errors at the chosen n (divided by prompts * d for error/d).
+  // Sums of squared errors at the chosen n (divided by prompts * signal power for the normalized error).
   struct AtN {
     int prompts = 0;
     double lsa = 0, gd = 0, gd_sq = 0, ols = 0, ridge = 0, averaging = 0, knn = 0;
   };
 
   static double clean(double v) { return std::isfinite(v) ? v : 1e30; }
+  bool diverged() const {
+    if (at_n_.prompts == 0) return false;
+    const double err = at_n_.lsa / (at_n_.prompts * double(d_));
+    return !std::isfinite(err) || err > 1e3;
+  }
+  bool uniform() const { return x_dist_ == 0; }
 
-  // The step the construction uses at context length n.
-  double eta_at(int n) const { return tuned_ ? icl::gd_step_opt(d_, n, noise_, 1.0) : eta_; }
+  // The step the construction uses at context length n (tuned for the chosen x distribution).
+  double eta_at(int n) const { return tuned_ ? icl::gd_step_opt(d_, n, noise_, 1.0, moments_) : eta_; }
 
   double closed_gd_tuned_at_n() const {
-    return icl::gd_risk(d_, n_, noise_, 1.0, icl::gd_step_opt(d_, n_, noise_, 1.0)) / d_;
+    return icl::gd_risk(d_, n_, noise_, 1.0, icl::gd_step_opt(d_, n_, noise_, 1.0, moments_), moments_) / signal_;
   }
-  // Standard error of the Monte Carlo tuned-GD error/d at the chosen n.
+  // Standard error of the Monte Carlo tuned-GD normalized error at the chosen n.
   double gd_stderr() const {
     const int m = at_n_.prompts;
     if (m < 2) return 0;
     const double mean = at_n_.gd / m, var = (at_n_.gd_sq / m - mean * mean) * m / (m - 1);
-    return std::sqrt(std::max(var, 0.0) / m) / d_;
+    return std::sqrt(std::max(var, 0.0) / m) / signal_;
   }
 
   void declare_metrics(Declaration& d) {
     d.metric("lsa_vs_gd_max_abs_diff", "largest |y_pred(LSA) − y_pred(K explicit GD steps)| over K = 1..5 and 32 "
                                        "prompts at the chosen n (double precision: rounding only)");
-    d.metric("gd_step_tuned", "the one-step GD step η* = n / (n + d + 1) (with noise terms) at the chosen n");
-    d.metric("closed_gd_tuned_at_n", "closed-form error/d of tuned one-step GD at the chosen n");
-    d.metric("closed_ols_at_n", "closed-form error/d of OLS at the chosen n (1e30 where it is infinite)");
-    d.metric("closed_averaging_at_n", "closed-form error/d of averaging (η = 1) at the chosen n");
-    d.metric("err_lsa_at_n", "Monte Carlo error/d of the K-layer constructed transformer at the chosen n "
-                             "(NaN before the first chunk)");
-    d.metric("err_gd_tuned_at_n", "Monte Carlo error/d of tuned one-step GD at the chosen n");
+    d.metric("gd_step_tuned", "the one-step GD step η* that minimizes the closed-form error at the chosen n for the "
+                              "chosen x distribution (Gaussian, noiseless: n / (n + d + 1); uniform: about 3 times larger)");
+    d.metric("closed_gd_tuned_at_n", "closed-form normalized error of tuned one-step GD at the chosen n");
+    d.metric("closed_ols_at_n", "closed-form normalized error of OLS at the chosen n (1e30 where it is infinite); "
+                                "-1 for uniform x, where OLS has no closed form");
+    d.metric("closed_averaging_at_n", "closed-form normalized error of averaging (η = 1) at the chosen n");
+    d.metric("err_lsa_at_n", "Monte Carlo normalized error of the K-layer constructed transformer at the chosen n "
+                             "(NaN before the first chunk).  Normalized: divided by E(wᵀx_q)² = d E x², the error of "
+                             "predicting 0 (error / d for Gaussian x, 3 error / d for uniform x)");
+    d.metric("err_gd_tuned_at_n", "Monte Carlo normalized error of tuned one-step GD at the chosen n");
     d.metric("err_gd_tuned_at_n_stderr", "standard error of err_gd_tuned_at_n");
-    d.metric("err_ols_at_n", "Monte Carlo error/d of OLS at the chosen n");
-    d.metric("err_ridge_at_n", "Monte Carlo error/d of ridge (Bayes optimal) at the chosen n");
-    d.metric("err_averaging_at_n", "Monte Carlo error/d of averaging at the chosen n");
-    d.metric("err_knn_at_n", "Monte Carlo error/d of 3-nearest-neighbour averaging at the chosen n");
+    d.metric("err_ols_at_n", "Monte Carlo normalized error of OLS at the chosen n");
+    d.metric("err_ridge_at_n", "Monte Carlo normalized error of ridge (Bayes optimal for either x) at the chosen n");
+    d.metric("err_averaging_at_n", "Monte Carlo normalized error of averaging at the chosen n");
+    d.metric("err_knn_at_n", "Monte Carlo normalized error of 3-nearest-neighbour averaging at the chosen n");
     d.metric("prompts_at_n", "prompts evaluated so far at the chosen n (2000 when done)");
     d.metric("curve_points", "context lengths of the error-vs-n curves finished so far (30 when done)");
   }
@@ -241,11 +271,22 @@ class IclGd : public Lesson {
                    "y-slot ends at −Δw^T x_q: the prediction with a minus sign.")
         .equation("y_pred = −e_q[y] = (η/n) Σ_i y_i x_i^T x_q")
         .paragraph("The context y-slots become residuals y_i − Δw^T x_i, so a second identical layer takes the "
-                   "next GD step on them: K layers = K steps of GD from w = 0.  In closed form (Gaussian x), "
-                   "one step has expected error/d")
-        .equation("R(η)/d = 1 − 2η + η² (n + d + 1)/n  (+ noise terms),   best at η* = n / (n + d + 1)")
-        .paragraph("giving (d + 1)/(n + d + 1) noiseless; averaging (η = 1) gives (d + 1)/n, and OLS gives "
-                   "1 − n/d for n < d and 0 beyond (noiseless).");
+                   "next GD step on them: K layers = K steps of GD from w = 0.")
+        .paragraph("Errors are shown normalized by the error of predicting 0, E(wᵀx_q)² = d s with s = E x_k² "
+                   "(s = 1 for Gaussian x: von Oswald et al.'s error / d; s = 1/3 for x ~ U(−1, 1)).  For inputs "
+                   "with independent coordinates of variance s and fourth moment m₄, one GD step has, noiseless,")
+        .equation("R(η) / (d s) = 1 − 2η s + η² (m₄ + (n + d − 2) s²) / n,   best at η* = s n / (m₄ + (n + d − 2) s²)")
+        .paragraph("(E tr(XᵀX)² = n d (m₄ + (n + d − 2) s²), from E‖x‖⁴ = d m₄ + d(d−1) s² and E (x_iᵀx_j)² = d s²; "
+                   "noise adds terms in σ²).  Gaussian x (s = 1, m₄ = 3): R/d = 1 − 2η + η² (n + d + 1)/n, "
+                   "η* = n / (n + d + 1), error (d + 1)/(n + d + 1); averaging (η = 1) gives (d + 1)/n and OLS "
+                   "1 − n/d for n < d and 0 beyond.  Uniform x (s = 1/3, m₄ = 1/5): the step is about 3 times "
+                   "larger and the error slightly lower, only the lighter tails (the fourth moment) differ.  OLS "
+                   "has no closed form for uniform x (E (XᵀX)⁻¹ is not a Wishart moment): Monte Carlo only.")
+        .warning("x distribution: von Oswald et al.'s official code, whose notebooks reproduce the paper's figures, "
+                 "draws x ~ U(−1, 1)^d (data.py, create_reg_data: \"x ~ U(-1, 1), w ~ N(0,1)\", uniform on "
+                 "±input_range/2 with input_range = 2); that is the default here.  The Gaussian choice is the setting of the closed forms above and of Garg et al.  With "
+                 "uniform x and the Gaussian step n/(n + d + 1), one-step GD would be badly under-stepped "
+                 "(E x x^T = I/3); the tuned step here is tuned for the chosen distribution.");
     t.section("Try this")
         .bullet("Set K = 1 (tuned step): the transformer's curve lies exactly on tuned one-step GD.")
         .bullet("Raise K: more layers, more GD steps, lower error for n > d, on the way to OLS and ridge.  "
@@ -255,7 +296,7 @@ class IclGd : public Lesson {
         .paragraph("The construction equals explicit GD (K = 1..5, 32 prompts at the chosen n): "
                    "max |y_pred(LSA) − y_pred(GD)| = {lsa_vs_gd_max_abs_diff:%.2e}.")
         .note("Both computed in double precision; the difference is rounding error only.")
-        .paragraph("At the chosen n ({prompts_at_n:%.0f} prompts), error / d: transformer, K layers "
+        .paragraph("At the chosen n ({prompts_at_n:%.0f} prompts), normalized error: transformer, K layers "
                    "{err_lsa_at_n:%.4f}; tuned one-step GD {err_gd_tuned_at_n:%.4f} ± {err_gd_tuned_at_n_stderr:%.4f} "
                    "(closed form {closed_gd_tuned_at_n:%.4f}); OLS {err_ols_at_n:%.4f}; ridge (Bayes optimal) "
                    "{err_ridge_at_n:%.4f}.")
@@ -264,9 +305,15 @@ class IclGd : public Lesson {
     t.section("What the paper reports")
         .paper("one LSA layer vs one GD step (Prop. 1)", "identical by construction", "lsa_vs_gd_max_abs_diff",
                "max diff %.1e (live)", "Live: K = 1..5 layers against explicit GD in double precision.")
-        .paper("tuned one-step GD, error/d at this n", "(d+1)/(n+d+1) (closed form)", "err_gd_tuned_at_n",
+        .paper("tuned one-step GD, normalized error at this n", "(d+1)/(n+d+1) (closed form)", "err_gd_tuned_at_n",
                "%.4f (Monte Carlo)",
-               "The closed form is this lesson's derivation for Gaussian x, not a number printed in the paper.")
+               "Gaussian x.  The closed form is this lesson's derivation, not a number printed in the paper.")
+        .when([this] { return !uniform(); })
+        .paper("tuned one-step GD, normalized error at this n", "1 − s η* (closed form, s = 1/3)", "err_gd_tuned_at_n",
+               "%.4f (Monte Carlo)",
+               "x ~ U(−1, 1)^d as in the paper and its code.  The closed form (m₄ = 1/5) is this lesson's "
+               "derivation, not a number printed in the paper.")
+        .when([this] { return uniform(); })
         .paragraph("The paper's experiments train LSA transformers on such prompts (d = 10) and find their loss, "
                    "predictions and gradients nearly match this construction with a learned step, and that "
                    "K trained layers track K steps of GD.  This lesson builds the construction directly; "
@@ -275,7 +322,7 @@ class IclGd : public Lesson {
 
   void run_at_n_chunk() {
     icl::sample_prompts(config_, at_n_rng_, chunk_);
-    const double eta_gd = icl::gd_step_opt(d_, n_, noise_, 1.0), lambda = icl::ridge_lambda(config_);
+    const double eta_gd = icl::gd_step_opt(d_, n_, noise_, 1.0, moments_), lambda = icl::ridge_lambda(config_);
     for (int b = 0; b < chunk_.B; ++b) {
       const double *x = chunk_.x_of(b), *y = chunk_.y_of(b), *xq = chunk_.xq_of(b), t = chunk_.yq[b];
       auto sq = [t](double pred) { return (pred - t) * (pred - t); };
@@ -318,15 +365,17 @@ class IclGd : public Lesson {
     }
     acc_.lsa += sum / curve_batch_.B;
     if (chunk + 1 < kCurveChunks) return;
-    // Normalize: mean over chunks, divided by d (tau^2 = 1): von Oswald et al.'s error / d.
-    const double s = 1.0 / (kCurveChunks * double(d_));
+    // Normalize: mean over chunks, divided by the signal power d E x² (tau^2 = 1):
+    // von Oswald et al.'s error / d for Gaussian x, 3 error / d for uniform x.
+    const double s = 1.0 / (kCurveChunks * signal_);
     icl::RiskCurvePoint& p = acc_;
     p.lsa *= s, p.mc.ols *= s, p.mc.ridge *= s, p.mc.gd *= s, p.mc.debiased_gd *= s, p.mc.averaging *= s, p.mc.knn *= s;
-    p.gd_step = icl::gd_step_opt(d_, n, noise_, 1.0);
-    p.ols_closed = icl::ols_risk(d_, n, noise_, 1.0) / d_;
-    p.averaging_closed = icl::averaging_risk(d_, n, noise_, 1.0) / d_;
-    p.gd_tuned_closed = icl::gd_risk(d_, n, noise_, 1.0, p.gd_step) / d_;
-    p.lsa_closed = layers_ == 1 ? icl::gd_risk(d_, n, noise_, 1.0, eta) / d_ : NAN;
+    p.gd_step = icl::gd_step_opt(d_, n, noise_, 1.0, moments_);
+    // OLS has a closed form for Gaussian x only (E (X^T X)^-1 is Wishart there).
+    p.ols_closed = uniform() ? NAN : icl::ols_risk(d_, n, noise_, 1.0) / d_;
+    p.averaging_closed = icl::gd_risk(d_, n, noise_, 1.0, 1.0, moments_) / signal_;
+    p.gd_tuned_closed = icl::gd_risk(d_, n, noise_, 1.0, p.gd_step, moments_) / signal_;
+    p.lsa_closed = layers_ == 1 ? icl::gd_risk(d_, n, noise_, 1.0, eta, moments_) / signal_ : NAN;
     curves_.push_back(p);
     refresh_curves();
   }
@@ -421,7 +470,7 @@ class IclGd : public Lesson {
     std::snprintf(lsa_label, sizeof lsa_label, "transformer, K = %d", layers_);
     const float h = v.height > 0 ? v.height - v.font_size * 1.8f : v.font_size * 20;
     plot::LinePlot p("##curves", ImVec2(v.width, std::max(h, v.font_size * 8)));
-    p.axes("context length n", "error / d");
+    p.axes("context length n", uniform() ? "error / (d/3)" : "error / d");
     p.x_range(0, 80);
     p.y_range(0, 2.2);
     p.line("OLS", c.col(kN), c.col(kOls), m, plot::palette(1));
@@ -436,10 +485,11 @@ class IclGd : public Lesson {
     p.line(nullptr, c.col(kN), c.col(kGdClosed), m, plot::palette(4), true);
     if (layers_ == 1 && !tuned_) p.line(nullptr, c.col(kN), c.col(kLsaClosed), m, plot::palette(0), true);
     p.vline(n_, "n");
-    if (noise_ > 0) p.hline(noise_ / d_, "σ²/d floor");
+    if (noise_ > 0) p.hline(noise_ / signal_, "σ² floor");
     p.draw();
     if (!done()) ImGui::TextDisabled("Monte Carlo: %d of %d lengths (%d prompts each)...", m, int(grid_.size()), kCurvePrompts);
-    else ImGui::TextDisabled("Monte Carlo: %d prompts per length; error/d of 1 is predicting 0.", kCurvePrompts);
+    else ImGui::TextDisabled("Monte Carlo: %d prompts per length; 1 is the error of predicting 0.%s", kCurvePrompts,
+                             uniform() ? "  OLS: no closed form for uniform x." : "");
   }
 
   // The construction's matrices for layer 1, from layer_matrices (3, D, D).
@@ -483,8 +533,10 @@ class IclGd : public Lesson {
     p.draw();
   }
 
-  int d_ = 10, n_ = 20, layers_ = 3;
+  int d_ = 10, n_ = 20, layers_ = 3, x_dist_ = 0;
   double noise_ = 0, eta_ = 0.5;
+  icl::InputMoments moments_;  // E x_k^2, E x_k^4 of the chosen x distribution
+  double signal_ = 10;         // E (w^T x_q)^2 = d E x_k^2: errors are divided by it
   bool tuned_ = true;
   uint64_t seed_ = 1;
 
@@ -508,7 +560,8 @@ class IclGd : public Lesson {
   int next_unit_ = 0;
 
   // Outputs.
-  // One row per finished length, by n: Monte Carlo and closed forms, error/d.
+  // One row per finished length, by n: Monte Carlo and closed forms, normalized error
+  // (error / (d E x²)); ols_closed is NaN for uniform x.
   Series& curves_out_ = outputs_.series("error_curves", {"n", "transformer", "ols", "ridge", "averaging", "gd_tuned",
                                                          "debiased_gd", "knn", "ols_closed", "averaging_closed",
                                                          "gd_tuned_closed", "transformer_closed", "gd_step"});

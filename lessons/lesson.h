@@ -149,6 +149,14 @@ struct ViewSpec {
   std::function<void(const ViewContext&)> draw;
 };
 
+// A named setting worth trying ("the paper's headline setting"): knob values
+// as a query string, applied over the defaults.  The host shows them above
+// the knobs; the tests check every key and value is valid.
+struct Preset {
+  std::string label;  // "Fashion-MNIST, 16-D embeddings (the paper's headline)"
+  std::string knobs;  // "dataset=fashion-mnist&dim=16"
+};
+
 // Everything a lesson declares, once, in Lesson::declare.  (Outputs are
 // declared on the lesson's own `outputs_`, see outputs.h.)
 struct Declaration {
@@ -156,7 +164,9 @@ struct Declaration {
   Walkthrough& text;
   std::vector<ViewSpec>& views;
   std::vector<MetricDoc>& metric_docs;
+  std::vector<Preset>& presets;
 
+  void preset(const char* label, const char* knobs) { presets.push_back({label, knobs}); }
   // A view; the first one declared is the main view ("Try this" talks about it).
   void view(const char* id, const char* title, std::function<void(const ViewContext&)> draw) {
     views.push_back({id, title, std::move(draw)});

@@ -103,6 +103,13 @@ void TrainerLesson::build(const data::Pack* pack) {
   adam.kind = nn::OptimizerKind::adam;
   adam.lr = float(lr_);
   add_runs(spec, adam);
+  if (trainer_.num_runs() == 0 || !trainer_.error().empty()) {
+    // A data set the runs cannot train on (e.g. a pack with no training
+    // images): a problem of this lesson, never an index into no runs.
+    pack_status_.state = PackState::failed;
+    pack_status_.message = trainer_.error().empty() ? "no model could be built for this data set" : trainer_.error();
+    return;
+  }
   trainer_.evaluate_all(config.eval_samples);  // chance-level accuracy at step 0
   built_ = true;
 

@@ -6,9 +6,10 @@
 // f(X) = v^T X^T softmax(X W z).  Trained by (normalized) gradient descent on
 // a logistic loss, W grows without bound, but its direction converges to the
 // solution W_mm of a hard-margin SVM that separates the optimal token from
-// the others: min ||W||_F s.t. (x_opt - x_t)^T W z >= 1.  This lesson solves
-// that SVM (Hildreth's dual coordinate ascent, engine/icl/att_svm.h), shows
-// its KKT residuals, and runs GD live next to it.
+// the others: min ||W||_F s.t. (x_opt - x_t)^T W z >= 1.  With W = K Q^T the
+// limit is the same SVM with the nuclear norm.  This lesson solves both
+// (Hildreth's dual coordinate ascent; ADMM with singular-value thresholding and
+// a duality-gap certificate, engine/icl/att_svm.h) and runs GD live next to them.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -41,7 +42,7 @@ constexpr int kEntries = 4;         // the top-left 2x2 block of W, tracked per 
 constexpr int kMaxTokens = 6;       // the `tokens` knob's maximum
 
 // Columns of the history series.
-enum HistoryColumn { kStep, kCorrelation, kOptProb, kNorm, kEntry0 };
+enum HistoryColumn { kStep, kCorrelation, kOptProb, kNorm, kEntry0, kCorrelationNuclear = kEntry0 + kEntries };
 
 // <x, W z> for W (d, d).
 double bilinear(const double* x, const double* W, const double* z, int d) {
@@ -72,7 +73,8 @@ class TransformersAsSvm : public Lesson {
               "Token dimension.  d = 2 draws exactly; larger d is over-parameterized (the paper: helps global "
               "convergence).");
     p.choice("param", "parameterization", &param_, {"W", "KQ^T"}, 0,
-             "Train W directly (limit: Frobenius-norm SVM) or as K Q^T with two factors (limit: nuclear-norm SVM).");
+             "Train W directly (limit: Frobenius-norm SVM W_mm) or as K Q^T with two d × d factors (limit: "
+             "nuclear-norm SVM W_*).");
     p.integer("steps", "GD steps", &steps_, 50, 5000, 1000, "Length of the run.", true);
     declare_text(d.text);
     d.view("tokens", "The tokens, the SVM's and GD's effective queries, and W's direction",
@@ -87,6 +89,15 @@ class TransformersAsSvm : public Lesson {
     d.metric("svm_margin_min", "smallest margin (x_opt − x_t)^T W_mm z over samples and non-optimal tokens (1 at the "
                                "solution)");
     d.metric("svm_norm", "‖W_mm‖_F");
+    d.metric("correlation_nuclear", "<W, W_*> / (‖W‖_F ‖W_*‖_F) after the steps taken, W_* the nuclear-norm Att-SVM "
+                                    "solution: the limit for W = K Q^T");
+    d.metric("nuclear_svm_norm", "‖W_*‖_* = Σ σ_i(W_*), the nuclear-norm SVM's objective");
+    d.metric("nuclear_svm_gap", "relative duality gap of W_*: (‖W_*‖_* − Σλ/‖Σ λ_k a_k‖₂) / ‖W_*‖_*, a certificate "
+                                "that no feasible W has a smaller nuclear norm by more than this fraction");
+    d.metric("nuclear_svm_margin_min", "smallest margin (x_opt − x_t)^T W_* z (1: W_* is feasible)");
+    d.metric("nuclear_svm_rank", "rank of W_* (singular values above 1e-6 σ_max)");
+    d.metric("frobenius_svm_nuclear_norm", "‖W_mm‖_*, the nuclear norm of the Frobenius solution (≥ ‖W_*‖_*, "
+                                           "equal when W_mm is rank one, e.g. one sample)");
     d.metric("loss", "mean logistic loss of the current W");
     d.metric("gd_steps", "normalized GD steps taken");
   }
@@ -103,6 +114,10 @@ class TransformersAsSvm : public Lesson {
     svm_norm_ = frobenius(sol_.W);
     active_ = 0;
     for (double l : sol_.lambda) active_ += l > 0;
+    nuc_ = icl::solve_att_svm_nuclear(data_, opt_);
+    nuc_margin_min_ = min_margin(nuc_.W.data(), opt_);
+    fro_nuclear_ = icl::nuclear_norm(sol_.W.data(), dim_);
+    nuc_fro_norm_ = frobenius(nuc_.W);
 
     icl::AttGdConfig config;
     config.lr = lr_;
@@ -140,7 +155,16 @@ class TransformersAsSvm : public Lesson {
   bool done() const override { return run_.steps() >= steps_ || !std::isfinite(run_.loss()); }
 
   std::string problem() const override {
-    return std::isfinite(run_.loss()) ? "" : "The loss is not finite: the run diverged.  Lower η and reset.";
+    if (!std::isfinite(run_.loss())) return "The loss is not finite: the run diverged.  Lower η and reset.";
+    if (!svm_ok_) {
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "The reference Att-SVM has no solution here (no W separates every optimal token at n = %d, T = %d, "
+                    "d = %d; KKT residual %.2g): there is no direction for GD to converge to.  Raise d or lower n.",
+                    samples_, tokens_, dim_, kkt_max_);
+      return buf;
+    }
+    return "";
   }
 
   void metrics(MetricList& out) const override {
@@ -151,6 +175,12 @@ class TransformersAsSvm : public Lesson {
     out.add("kkt_max_violation", kkt_max_);
     out.add("svm_margin_min", margin_min_);
     out.add("svm_norm", svm_norm_);
+    out.add("correlation_nuclear", history_.col(kCorrelationNuclear)[last]);
+    out.add("nuclear_svm_norm", nuc_.nuclear_norm);
+    out.add("nuclear_svm_gap", nuc_.gap);
+    out.add("nuclear_svm_margin_min", nuc_margin_min_);
+    out.add("nuclear_svm_rank", nuc_.rank);
+    out.add("frobenius_svm_nuclear_norm", fro_nuclear_);
     out.add("loss", run_.loss());
     out.add("gd_steps", run_.steps());
   }
@@ -172,13 +202,24 @@ class TransformersAsSvm : public Lesson {
         .equation("W_mm = argmin ‖W‖_F   s.t.   (x_opt − x_t)^T W z ≥ 1   for every sample and every t ≠ opt")
         .paragraph("The claim: W(k) / ‖W(k)‖ → W_mm / ‖W_mm‖.  As in the official code, GD here is normalized, "
                    "W ← W − η ∇L / ‖∇L‖_F, so ‖W‖ grows about linearly and the direction shows quickly.  If W = K Q^T "
-                   "is trained through its factors, the limit is instead the SVM with the nuclear norm ‖W‖_* as "
-                   "objective (with one sample the two coincide: W_mm is rank one).  GD may also settle on a locally "
-                   "optimal token; then the SVM for the tokens it selected is the limit.")
+                   "is trained through its factors (each factor's step normalized), the limit is instead the SVM with "
+                   "the nuclear norm ‖W‖_* = Σ σ_i(W) as objective:")
+        .equation("W_* = argmin ‖W‖_*   s.t.   (x_opt − x_t)^T W z ≥ 1   (the same constraints)")
+        .paragraph("It favours low rank.  With one sample the two coincide (W_mm = u z^T / ‖z‖² is rank one).  Here "
+                   "‖W_*‖_* = {nuclear_svm_norm:%.4f} (rank {nuclear_svm_rank:%.0f}) against ‖W_mm‖_* = "
+                   "{frobenius_svm_nuclear_norm:%.4f}.  GD may also settle on a locally optimal token; then the SVM "
+                   "for the tokens it selected is the limit.")
         .paragraph("W_mm is found from the dual, max_λ≥0 Σ λ_k − ½ ‖Σ λ_k a_k‖², a_k = (x_opt − x_t) z^T, one "
-                   "coordinate at a time (Hildreth), then polished by a direct solve on the active constraints.")
-        .paragraph("Teaching simplifications: unit-norm random tokens as in the official generator, a small d, and "
-                   "only the Frobenius SVM is solved (for K Q^T with n > 1 it is not the exact limit).");
+                   "coordinate at a time (Hildreth), then polished by a direct solve on the active constraints.  W_* "
+                   "by ADMM: alternately shrink the singular values of W by 1/ρ (the nuclear norm's proximal step) "
+                   "and project onto the margin constraints (a small QP, by Hildreth again).  Its certificate is the "
+                   "dual max Σ λ_k s.t. ‖Σ λ_k a_k‖₂ ≤ 1 (the spectral norm): any λ ≥ 0 bounds ‖W_*‖_* from below, "
+                   "and the relative gap to the feasible W found is {nuclear_svm_gap:%.1e}.")
+        .paragraph("Teaching simplifications: unit-norm random tokens as in the official generator, and a small d.  "
+                   "Once the softmax saturates, the plain gradient is a sum of terms e^−(score gap) that underflow "
+                   "to 0 near ‖W‖ ~ 1000 (K Q^T gets there within a few hundred steps), which would freeze the run; "
+                   "the normalized step only needs the gradient's direction, so it is formed rescaled (log domain) "
+                   "and the run goes on.");
     t.section("Try this")
         .bullet("Press Play and watch the orange arrow W z swing onto the blue SVM arrow W_mm z.")
         .bullet("Local convergence: n = 2, d = 3, T = 6, initialization 3 (seed 1).  GD locks onto tokens that are "
@@ -186,7 +227,11 @@ class TransformersAsSvm : public Lesson {
                 "selected (the solver view).")
         .bullet("Take n = 6 samples in d = 2: maybe no W separates them all.  Raise d: over-parameterization "
                 "makes the SVM feasible again.")
-        .bullet("Switch to K Q^T: with one sample it heads to the same direction.");
+        .bullet("Switch to K Q^T: with one sample it heads to the same direction.")
+        .bullet("n = 3 samples, d = 4 (seed 1): with W, GD's correlation with W_mm reaches 0.9999 and with W_* "
+                "only 0.97; switch to K Q^T and it is the other way round: the factorization changes the implicit "
+                "bias to the nuclear norm.")
+        .paragraph("Now: correlation with W_mm {correlation:%.4f}, with the nuclear-norm W_* {correlation_nuclear:%.4f}.");
     t.section("What the paper reports")
         .paragraph("The paper proves the directional convergence (globally under conditions, locally in general) and "
                    "checks it with experiments plotted as curves: GD paths in 2-D, softmax probabilities and the "
@@ -196,9 +241,14 @@ class TransformersAsSvm : public Lesson {
                "Live: normalized GD, η and steps as set; the official code also uses η = 0.1.")
         .paper("softmax weight on the selected token", "→ 1 (figures)", "opt_token_prob", "%.4f",
                "Live: averaged over the n samples, on the globally optimal tokens.")
-        .paper("K Q^T parameterization", "→ nuclear-norm SVM direction", "correlation", "%.4f vs W_mm",
-               "Live only with parameterization K Q^T; compared with the Frobenius W_mm (equal for n = 1).")
-        .when([this] { return param_ == 1; });
+        .paper("K Q^T parameterization", "→ nuclear-norm SVM direction", "correlation_nuclear", "%.4f vs W_*",
+               "Live only with parameterization K Q^T: the correlation with the nuclear-norm solution W_* "
+               "(equal to W_mm for n = 1).")
+        .when([this] { return param_ == 1; })
+        .paper("W parameterization", "→ Frobenius SVM direction, not W_*", "correlation_nuclear", "%.4f vs W_*",
+               "Live with parameterization W: the correlation with the nuclear-norm W_*, for contrast (below the "
+               "one with W_mm when the two SVMs differ).")
+        .when([this] { return param_ == 0; });
   }
 
   static double frobenius(const std::vector<double>& W) {
@@ -237,7 +287,8 @@ class TransformersAsSvm : public Lesson {
     const int idx[kEntries] = {0, 1, d, d + 1};
     float e[kEntries];
     for (int k = 0; k < kEntries; ++k) e[k] = float(norm > 0 ? W[idx[k]] / norm : 0.0);
-    history_.push({float(t), float(run_.correlation(sol_.W)), float(opt_prob()), float(norm), e[0], e[1], e[2], e[3]});
+    history_.push({float(t), float(run_.correlation(sol_.W)), float(opt_prob()), float(norm), e[0], e[1], e[2], e[3],
+                   float(run_.correlation(nuc_.W))});
   }
 
   // The problem and its SVM, once per reset; the tokens picture's points.
@@ -251,6 +302,8 @@ class TransformersAsSvm : public Lesson {
     opt_out_.set({n}, opt.data());
     w_mm_out_.set({d, d}, sol_.W.data());
     lambda_out_.set({int64_t(sol_.lambda.size())}, sol_.lambda.data());
+    w_nuc_out_.set({d, d}, nuc_.W.data());
+    nuc_lambda_out_.set({int64_t(nuc_.lambda.size())}, nuc_.lambda.data());
     // Tokens of every sample, then its query: (n, T + 1, 2), first two coordinates.
     token_xy_.assign(size_t(n) * (T + 1) * 2, 0.0f);
     token_cls_.assign(size_t(n) * (T + 1), 0);
@@ -384,12 +437,17 @@ class TransformersAsSvm : public Lesson {
     static const char* const names[kEntries] = {"W₁₁", "W₁₂", "W₂₁", "W₂₂"};
     const int d = data_.d;
     const int idx[kEntries] = {0, 1, d, d + 1};
+    // The limit of the chosen parameterization: W_mm for W, the nuclear-norm W_* for K Q^T.
+    const std::vector<double>& limit = param_ == 1 ? nuc_.W : sol_.W;
+    const double limit_norm = param_ == 1 ? nuc_fro_norm_ : svm_norm_;
     for (int k = 0; k < kEntries; ++k) {
       p.line(names[k], h.col(kStep), h.col(kEntry0 + k), h.rows(), plot::palette(k + 1));
-      p.hline(svm_norm_ > 0 ? sol_.W[idx[k]] / svm_norm_ : 0.0, k == 0 ? "W_mm/‖W_mm‖" : nullptr, plot::palette(k + 1, 0.7f));
+      p.hline(limit_norm > 0 ? limit[idx[k]] / limit_norm : 0.0, k == 0 ? (param_ == 1 ? "W_*/‖W_*‖" : "W_mm/‖W_mm‖") : nullptr,
+              plot::palette(k + 1, 0.7f));
     }
     p.draw();
-    ImGui::TextDisabled("dashed: the same entries of W_mm / ‖W_mm‖");
+    ImGui::TextDisabled(param_ == 1 ? "dashed: the same entries of W_* / ‖W_*‖ (nuclear-norm SVM)"
+                                    : "dashed: the same entries of W_mm / ‖W_mm‖");
   }
 
   void draw_curves(const ViewContext& v) const {
@@ -397,9 +455,10 @@ class TransformersAsSvm : public Lesson {
     const float w = ui::column_width(2), height = v.height > 0 ? v.height : v.font_size * 12;
     {
       plot::LinePlot p("##corr", ImVec2(w, height));
-      p.axes("step", "correlation <W, W_mm> / (‖W‖ ‖W_mm‖)");
       p.x_range(0, steps_);
-      p.line("GD", h.col(kStep), h.col(kCorrelation), h.rows(), plot::palette(1));
+      p.axes("step", "correlation of W with W_mm and with W_*");
+      p.line("W_mm (Frobenius)", h.col(kStep), h.col(kCorrelation), h.rows(), plot::palette(1));
+      p.line("W_* (nuclear)", h.col(kStep), h.col(kCorrelationNuclear), h.rows(), plot::palette(4));
       p.hline(1.0, "1", plot::palette(0));
       p.draw();
     }
@@ -439,6 +498,14 @@ class TransformersAsSvm : public Lesson {
     ui::metric("support constraints (λ > 0):", "%.0f", active_);
     ui::metric("Hildreth sweeps:", "%.0f", sol_.sweeps);
     ImGui::Spacing();
+    ImGui::TextUnformatted("The nuclear-norm SVM W_* (ADMM)");
+    ui::metric("‖W_*‖_*:", "%.6f", nuc_.nuclear_norm);
+    ui::metric("‖W_mm‖_*:", "%.6f", fro_nuclear_);
+    ui::metric("duality gap (relative):", "%.1e", nuc_.gap);
+    ui::metric("smallest margin (x_opt − x_t)^T W_* z:", "%.10g", nuc_margin_min_);
+    ui::metric("rank of W_*:", "%.0f", nuc_.rank);
+    ui::metric("ADMM iterations:", "%.0f", nuc_.iterations);
+    ImGui::Spacing();
     ui::metric("samples where GD attends to a non-optimal token:", "%.0f", differ_);
     if (differ_ > 0 && local_ok_) ui::metric("correlation with the SVM of the selected tokens:", "%.4f", local_correlation_);
     ImGui::EndGroup();
@@ -451,6 +518,8 @@ class TransformersAsSvm : public Lesson {
   icl::AttSvmSolution sol_;
   icl::KktResiduals kkt_;
   double kkt_max_ = 0, margin_min_ = 0, svm_norm_ = 0;
+  icl::NuclearSvmSolution nuc_;    // the nuclear-norm Att-SVM (the K Q^T limit)
+  double nuc_margin_min_ = 0, fro_nuclear_ = 0, nuc_fro_norm_ = 0;
   int active_ = 0;  // support constraints (lambda > 0)
   bool svm_ok_ = true;
   icl::AttGdRun run_;
@@ -470,13 +539,15 @@ class TransformersAsSvm : public Lesson {
 
   // Outputs.  history: per step, correlation, attention on opt, ‖W‖, W/‖W‖ top-left 2x2.
   Series& history_ = outputs_.series("history", {"step", "correlation", "opt_token_prob", "w_norm", "w11", "w12",
-                                                 "w21", "w22"});
+                                                 "w21", "w22", "correlation_nuclear"});
   Array& tokens_out_ = outputs_.array("tokens");             // (n, T, d) f64
   Array& queries_out_ = outputs_.array("queries");           // (n, d) f64
   Array& labels_out_ = outputs_.array("labels");             // (n,) f64, ±1
   Array& value_out_ = outputs_.array("value_head");          // (d,) f64 the fixed value head v
   Array& opt_out_ = outputs_.array("optimal_tokens");        // (n,) each sample's optimal token
   Array& w_mm_out_ = outputs_.array("w_mm");                 // (d, d) f64 the Att-SVM solution
+  Array& w_nuc_out_ = outputs_.array("w_nuclear");           // (d, d) f64 the nuclear-norm Att-SVM solution W_*
+  Array& nuc_lambda_out_ = outputs_.array("nuclear_lambda");  // (constraints,) f64 its dual certificate
   Array& lambda_out_ = outputs_.array("svm_lambda");         // (constraints,) f64 its duals, by sample then token
   Array& w_out_ = outputs_.array("w");                       // (d, d) f64 GD's W now (K Q^T when factorized)
   Array& attention_out_ = outputs_.array("attention");       // (n, T) f64 softmax(X_i W z_i)

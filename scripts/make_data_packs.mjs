@@ -33,7 +33,7 @@ import zlib from 'node:zlib';
 const scriptPath = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(scriptPath), '..');
 
-const PACK_VERSION = 1;
+const PACK_VERSION = 2;  // 2: the checksum covers the header too
 const HEADER_SIZE = 56;
 
 // ------------------------------------------------------------------ checksum
@@ -163,7 +163,6 @@ function encodePack(spec, perClass) {
   const payload = new Uint8Array(all.length * pixels + all.length);
   all.forEach((row, i) => payload.set(row.image, i * pixels));
   all.forEach((row, i) => { payload[all.length * pixels + i] = row.label; });
-  const sum = fnv1a64(payload);
   const header = new Uint8Array(HEADER_SIZE);
   const view = new DataView(header.buffer);
   header.set([0x50, 0x47, 0x50, 0x4b], 0);  // "PGPK"
@@ -174,10 +173,13 @@ function encodePack(spec, perClass) {
   view.setUint32(20, spec.cols, true);
   view.setUint32(24, spec.classes, true);
   view.setUint32(28, spec.valueMax, true);
-  view.setUint32(32, sum.lo, true);
-  view.setUint32(36, sum.hi, true);
   header.set(Buffer.from(spec.name.slice(0, 16), 'ascii'), 40);
-  return { bytes: Buffer.concat([header, payload]), count: all.length, trainCount: train.length, checksum: sum.hex };
+  // The checksum covers the whole file, its own 8 bytes (32..39) read as 0.
+  const bytes = Buffer.concat([header, payload]);
+  const sum = fnv1a64(bytes);
+  bytes.writeUInt32LE(sum.lo, 32);
+  bytes.writeUInt32LE(sum.hi, 36);
+  return { bytes, count: all.length, trainCount: train.length, checksum: sum.hex };
 }
 
 function describeExisting(file) {

@@ -37,11 +37,13 @@ test('list --json describes every lesson', () => {
 });
 
 test('run --json prints id, seed, steps, params and metrics', () => {
-  const out = json(builds.native, ['run', 'two-pass-softmax', '--steps', '8', '--seed', '5', '--set', 'n=4096',
+  // Without --steps: until the lesson's measurement is complete (a few hundred
+  // timing units at this n, well under a second).
+  const out = json(builds.native, ['run', 'two-pass-softmax', '--seed', '5', '--set', 'n=4096',
     '--set', 'range=1000', '--json']);
   assert.equal(out.id, 'two-pass-softmax');
   assert.equal(out.seed, 5);
-  assert.equal(out.steps, 8);  // one timing of each variant, SIMD and scalar
+  assert.ok(out.steps > 8, 'steps: ' + out.steps);
   assert.equal(out.params.n, 4096);
   assert.equal(out.params.range, 1000);
   for (const k of ['max_rel_err_two_pass', 'max_rel_err_three_pass_reload', 'max_rel_err_three_pass_recompute',
@@ -78,10 +80,10 @@ test('bad arguments exit with code 2 and one line naming the problem', () => {
 });
 
 test('out-of-range values are clamped with a note, not rejected', () => {
-  const r = builds.native(['run', 'two-pass-softmax', '--steps', '0', '--set', 'n=1e12', '--json']);
+  const r = builds.native(['run', 'two-pass-softmax', '--steps', '0', '--set', 'range=1e12', '--json']);
   assert.equal(r.status, 0);
   assert.match(r.stderr, /above the maximum/);
-  assert.equal(JSON.parse(r.stdout).params.n, 4194304);
+  assert.equal(JSON.parse(r.stdout).params.range, 10000);
 });
 
 // --json prints %.17g, so JSON.parse gives back the exact double each side

@@ -49,7 +49,7 @@ TEST_CASE("pack round trip: header, pixels, labels, checksum") {
   CHECK(q.value_max == 255);
   CHECK(q.pixels == p.pixels);
   CHECK(q.labels == p.labels);
-  CHECK(q.checksum == data::fnv1a64(bytes.data() + data::kPackHeaderSize, bytes.size() - data::kPackHeaderSize));
+  CHECK(q.checksum == data::pack_checksum(bytes.data(), bytes.size()));
 
   data::Dataset train, test;
   data::pack_to_datasets(q, train, test);
@@ -116,6 +116,31 @@ TEST_CASE("corrupt packs are rejected with a message") {
     CHECK_FALSE(data::load_pack(bad.data(), bad.size(), q, error));
     CHECK(contains(error, "header is corrupt"));
   }
+  SUBCASE("a changed header field fails the checksum (version 2 covers the header)") {
+    std::vector<uint8_t> bad = good;
+    bad[12] = 4;  // train_count 3 -> 4: still a valid split, so only the checksum can tell
+    CHECK_FALSE(data::load_pack(bad.data(), bad.size(), q, error));
+    CHECK(contains(error, "checksum"));
+    bad = good;
+    bad[40] = 'X';  // the name
+    CHECK_FALSE(data::load_pack(bad.data(), bad.size(), q, error));
+    CHECK(contains(error, "checksum"));
+  }
+  SUBCASE("a split a lesson cannot train on is rejected, even with a matching checksum") {
+    for (int train : {0, 5}) {  // no training images; no test images
+      CAPTURE(train);
+      data::Pack p = tiny_pack();
+      p.train_count = train;
+      const std::vector<uint8_t> bad = data::encode_pack(p);
+      CHECK_FALSE(data::load_pack(bad.data(), bad.size(), q, error));
+      CHECK(contains(error, "header is corrupt"));
+    }
+    data::Pack p = tiny_pack();
+    p.classes = 1;
+    p.labels.assign(5, 0);
+    const std::vector<uint8_t> bad = data::encode_pack(p);
+    CHECK_FALSE(data::load_pack(bad.data(), bad.size(), q, error));
+  }
   SUBCASE("trailing bytes") {
     std::vector<uint8_t> bad = good;
     bad.push_back(0);
@@ -171,4 +196,27 @@ TEST_CASE("the converted packs in pack_directory() load and have the documented 
     data::pack_to_datasets(p, train, test);
     for (int c : test.class_counts()) CHECK(c > 0);
   }
+}
+
+TEST_CASE("a pack the page delivers twice, or after a failure, is ignored safely") {
+  pg::clear_pack_cache();
+  static std::string fetched;
+  pg::set_pack_fetcher([](const std::string& name) { fetched = name; });
+  pg::PackStatus st = pg::request_pack("digits");
+  CHECK(st.state == pg::PackState::loading);
+  CHECK(fetched == "digits");
+  pg::pack_progress("digits", 0.5);
+  CHECK(pg::request_pack("digits").progress == doctest::Approx(0.5));
+  const uint8_t garbage[10] = {1, 2, 3};
+  pg::pack_arrived("digits", garbage, sizeof garbage, "");
+  CHECK(pg::request_pack("digits").state == pg::PackState::failed);
+  // A second delivery for the failed entry (the old code dereferenced a null pack).
+  const std::vector<uint8_t> good = data::encode_pack(tiny_pack());
+  pg::pack_arrived("digits", good.data(), good.size(), "");
+  pg::pack_arrived("digits", nullptr, 0, "network error");
+  pg::pack_arrived("never-asked", good.data(), good.size(), "");
+  CHECK(pg::request_pack("digits").state == pg::PackState::failed);
+  pg::pack_progress("never-asked", 2.0);
+  pg::set_pack_fetcher(nullptr);
+  pg::clear_pack_cache();
 }

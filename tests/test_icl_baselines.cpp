@@ -240,3 +240,58 @@ TEST_CASE("icl: ridge lambda = sigma^2 / tau^2 is the Bayes-optimal choice for e
   CHECK(losses.ridge < losses.gd);
   CHECK(losses.gd < losses.averaging);
 }
+
+// Issue 10, item 5: the closed forms for x with independent coordinates of
+// variance s and fourth moment m4, checked on x ~ U(-1, 1)^d (s = 1/3, m4 = 1/5).
+TEST_CASE("icl: uniform inputs, GD and debiased GD risks in closed form match Monte Carlo") {
+  icl::PromptConfig c;
+  c.d = 6;
+  c.prior = icl::TaskPrior::isotropic;
+  c.x_dist = icl::InputDist::uniform;
+  const icl::InputMoments m = icl::input_moments(c);
+  CHECK(m.var == doctest::Approx(1.0 / 3));
+  CHECK(m.m4 == doctest::Approx(0.2));
+  for (double noise : {0.0, 0.1}) {
+    for (int n : {4, 15}) {
+      c.n = n;
+      c.noise_var = noise;
+      const icl::PromptBatch batch = make_batch(c, 20000, 300 + n + int(noise * 10));
+      // The sampler draws in [-1, 1] with variance 1/3.
+      double sum_sq = 0, max_abs = 0;
+      for (double v : batch.x) sum_sq += v * v, max_abs = std::max(max_abs, std::fabs(v));
+      CHECK(max_abs <= 1.0);
+      CHECK(sum_sq / batch.x.size() == doctest::Approx(1.0 / 3).epsilon(0.01));
+      const double eta_opt = icl::gd_step_opt(c.d, n, noise, 1.0, m);
+      for (double eta : {0.5, eta_opt, 3.0}) {
+        const double closed = icl::gd_risk(c.d, n, noise, 1.0, eta, m);
+        const MeanSe mc = squared_error_stats(batch, [&](int b) {
+          return icl::predict_gd(batch.x_of(b), batch.y_of(b), n, c.d, eta, batch.xq_of(b));
+        });
+        INFO("n " << n << " noise " << noise << " eta " << eta << ": closed " << closed << " MC " << mc.mean << " +- " << mc.se);
+        CHECK(std::fabs(mc.mean - closed) < 4 * mc.se);
+      }
+      const double eta_deb = icl::debiased_gd_step_opt(c.d, n, noise, 1.0, m);
+      const double closed_deb = icl::debiased_gd_risk(c.d, n, noise, 1.0, eta_deb, m);
+      const MeanSe mc_deb = squared_error_stats(batch, [&](int b) {
+        return icl::predict_debiased_gd(batch.x_of(b), batch.y_of(b), n, c.d, eta_deb, batch.xq_of(b));
+      });
+      INFO("debiased n " << n << ": closed " << closed_deb << " MC " << mc_deb.mean << " +- " << mc_deb.se);
+      CHECK(std::fabs(mc_deb.mean - closed_deb) < 4 * mc_deb.se);
+      // The tuned steps minimize their closed forms.
+      for (double delta : {-0.1, 0.1}) {
+        CHECK(icl::gd_risk(c.d, n, noise, 1.0, eta_opt + delta, m) > icl::gd_risk(c.d, n, noise, 1.0, eta_opt, m));
+        CHECK(icl::debiased_gd_risk(c.d, n, noise, 1.0, eta_deb + delta, m) > closed_deb);
+      }
+    }
+  }
+  // Gaussian moments give back the Gaussian formulas exactly.
+  const icl::InputMoments g = icl::input_moments(icl::InputDist::gaussian);
+  for (int n : {3, 20}) {
+    CHECK(icl::gd_risk(10, n, 0.1, 0.1, 0.7, g) == doctest::Approx(icl::gd_risk(10, n, 0.1, 0.1, 0.7)).epsilon(1e-13));
+    CHECK(icl::gd_step_opt(10, n, 0.1, 0.1, g) == doctest::Approx(icl::gd_step_opt(10, n, 0.1, 0.1)).epsilon(1e-13));
+    CHECK(icl::debiased_gd_risk(10, n, 0.1, 0.1, 0.7, g) ==
+          doctest::Approx(icl::debiased_gd_risk(10, n, 0.1, 0.1, 0.7)).epsilon(1e-13));
+    CHECK(icl::debiased_gd_step_opt(10, n, 0.1, 0.1, g) ==
+          doctest::Approx(icl::debiased_gd_step_opt(10, n, 0.1, 0.1)).epsilon(1e-13));
+  }
+}

@@ -96,3 +96,66 @@ TEST_CASE("icl-softmax-regression: GD on x lowers the loss and its twin tracks t
   const double corner[2] = {2.0, 1.0};
   CHECK(grid[2 * 4 + 3] == doctest::Approx(p.loss(corner)).epsilon(1e-15));
 }
+
+// The error model behind the rounding floor (softmax_regression.h): the
+// computed f(A, x) is within delta(x) = u ((4d + 4) ||A|| ||x|| + n + 8) of the
+// exact one, here a long-double evaluation (64-bit mantissa natively, 113 in wasm).
+TEST_CASE("icl-softmax-regression: the computed softmax is within the rounding bound delta(x)") {
+  pg::Rng rng(21);
+  double worst = 0;  // largest error / bound seen
+  for (int trial = 0; trial < 400; ++trial) {
+    const int n = 2 + trial % 11, d = 2 + trial % 3;
+    const double scale = 0.25 * std::pow(2.0, trial % 7);  // 0.25 .. 16
+    icl::SoftmaxRegression p;
+    p.sample(n, d, scale, rng);
+    std::vector<double> x(static_cast<size_t>(d)), f(static_cast<size_t>(n));
+    icl::fill_normal(rng, x.data(), d, 0.5 + trial % 5);
+    p.forward(x.data(), f.data());
+    std::vector<long double> z(static_cast<size_t>(n));
+    long double zmax = -INFINITY, sum = 0, x_norm = 0;
+    for (int k = 0; k < d; ++k) x_norm += (long double)x[k] * x[k];
+    for (int i = 0; i < n; ++i) {
+      z[i] = 0;
+      for (int k = 0; k < d; ++k) z[i] += (long double)p.A[size_t(i) * d + k] * x[k];
+      zmax = std::max(zmax, z[i]);
+    }
+    for (int i = 0; i < n; ++i) sum += std::exp(z[i] - zmax);
+    long double err2 = 0;
+    for (int i = 0; i < n; ++i) {
+      const long double e = f[i] - std::exp(z[i] - zmax) / sum;
+      err2 += e * e;
+    }
+    const double bound = icl::softmax_rounding_bound(n, d, icl::spectral_norm(p.A.data(), n, d),
+                                                     std::sqrt(double(x_norm)));
+    worst = std::max(worst, double(std::sqrt(err2)) / bound);
+  }
+  INFO("largest error / bound: " << worst);
+  CHECK(worst <= 1.0);
+  CHECK(worst > 1e-3);  // the bound is not absurdly loose
+}
+
+TEST_CASE("icl-softmax-regression: GD's per-step floor; below it the raw ratio is noise") {
+  icl::SoftmaxRegression p;
+  pg::Rng rng(32);
+  p.sample(6, 2, 2.0, rng);
+  const double x0[2] = {3.0, 0.0};
+  icl::SoftmaxRegressionGd gd;
+  gd.reset(p, x0, 1.0);
+  int counted = 0, ignored = 0;
+  for (int t = 0; t < 1000; ++t) {
+    gd.step(1, 1e9);
+    const double a_norm = 2 * gd.lipschitz_bound();
+    const double x_norm = std::hypot(gd.x()[0], gd.x()[1]);
+    // The floor is the stated formula, evaluated at the larger end of the step.
+    CHECK(gd.last_floor() >= icl::lipschitz_step_floor(6, 2, a_norm, x_norm, icl::kLipschitzRoundingTol) * (1 - 1e-12));
+    if (gd.last_counted()) {
+      ++counted;
+      CHECK(gd.last_ratio() <= gd.lipschitz_bound());
+    } else {
+      ++ignored;
+      CHECK(gd.last_dx_norm() < gd.last_floor());
+    }
+  }
+  CHECK(counted > 20);   // the real steps are measured
+  CHECK(ignored > 100);  // and the converged tail is not
+}

@@ -6,6 +6,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ const Variant kVariants[] = {
     {"three_pass_recompute_ref", kern::softmax_three_pass_recompute_ref, true},
     {"two_pass", kern::softmax_two_pass, false},
     {"two_pass_ref", kern::softmax_two_pass_ref, true},
+    {"two_pass_v1", kern::softmax_two_pass_v1, false},
+    {"two_pass_v1_ref", kern::softmax_two_pass_v1_ref, true},
     {"online", kern::softmax_online, false},
     {"online_ref", kern::softmax_online_ref, true},
 };
@@ -115,7 +118,7 @@ TEST_CASE("softmax: SIMD path matches its scalar _ref twin, tails included") {
   for (double range : {1.0, 30.0, 1000.0}) {
     for (size_t n = 1; n <= 70; ++n) {  // every tail length, with and without full blocks
       const std::vector<float> x = uniform(rng, n, -range, range);
-      for (size_t k = 0; k < 8; k += 2) {
+      for (size_t k = 0; k + 1 < sizeof kVariants / sizeof kVariants[0]; k += 2) {
         std::vector<float> fast(n), ref(n);
         kVariants[k].fn(x.data(), fast.data(), n);
         kVariants[k + 1].fn(x.data(), ref.data(), n);
@@ -392,4 +395,98 @@ TEST_CASE("softmax_xent_rows: bad labels and non-finite logits") {
   CHECK(std::isnan(kern::softmax_xent_rows_ref(z, bad, 2, 3, d)));
   const int wrong[2] = {0, 0};  // label on a finite logit next to +inf: p = 0
   CHECK(kern::softmax_xent_rows(z, wrong, 2, 3, nullptr) == kInf);
+}
+
+// ---- the lean two-pass kernel (XNNPACK-style) and the pass-at-a-time API ----------
+
+TEST_CASE("softmax_two_pass (lean): within the same ulp bound as its first version, every range and tail") {
+  // The lean kernel drops the clamps and rescales per block of 16: it must
+  // stay within the bound the first version meets (ulp_bound), at every
+  // range (R = 1 .. 1e4, so subnormal outputs and far-below-max entries are
+  // included) and every tail length.
+  pg::Rng rng(110);
+  const Variant lean = {"two_pass", kern::softmax_two_pass, false};
+  const Variant lean_ref = {"two_pass_ref", kern::softmax_two_pass_ref, true};
+  std::vector<size_t> sizes(kSizes, kSizes + sizeof kSizes / sizeof kSizes[0]);
+  for (size_t n = 1; n <= 40; ++n) sizes.push_back(n);
+  sizes.push_back(4096 + 13);
+  for (double range : {1.0, 10.0, 100.0, 1000.0, 1e4}) {
+    for (size_t n : sizes) {
+      const std::vector<float> x = uniform(rng, n, -range, range);
+      std::vector<double> ref(n);
+      kern::softmax_reference(x.data(), ref.data(), n);
+      std::vector<float> y(n), y1(n), yr(n);
+      kern::softmax_two_pass(x.data(), y.data(), n);
+      kern::softmax_two_pass_v1(x.data(), y1.data(), n);
+      kern::softmax_two_pass_ref(x.data(), yr.data(), n);
+      INFO("n=" << n << " range=" << range);
+      CHECK(max_ulp_error(y, ref) <= ulp_bound(lean, n));
+      CHECK(max_ulp_error(y1, ref) <= ulp_bound(lean, n));
+      // The scalar twins add in the same sequential order, and both ways of
+      // building 2^d are exact: the lean twin gives the first version's bits.
+      std::vector<float> y1r(n);
+      kern::softmax_two_pass_v1_ref(x.data(), y1r.data(), n);
+      CHECK(std::memcmp(yr.data(), y1r.data(), n * sizeof(float)) == 0);
+      if (range == 1000.0) CHECK(max_ulp_error(yr, ref) <= ulp_bound(lean_ref, n));
+      // Same exponents, same mantissas: the lean sum only groups differently.
+      std::vector<double> y1d(y1.begin(), y1.end());
+      CHECK(max_ulp_error(y, y1d) <= 4.0);
+    }
+  }
+}
+
+TEST_CASE("softmax_two_pass (lean): rows the clamp-free kernel hands to the fallback") {
+  // -inf entries, entries far below the rest, +inf, NaN and huge values make
+  // m_s non-finite or n_s out of range; the answer must still follow the rules.
+  const float inf = kInf;
+  const std::vector<std::vector<float>> rows = {
+      {0.0f, -inf, 1.0f, -inf, 2.0f, 3.0f, -1.0f, 0.5f, 4.0f},
+      {1.0f, -1e30f, 2.0f, -30000.0f, 3.0f, -FLT_MAX, 0.0f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f, 8.0f, 9.0f, 1.0f},
+      {5.0f, inf, 1.0f, 2.0f, inf},
+      {1.0f, 2.0f, std::numeric_limits<float>::quiet_NaN(), 3.0f},
+      {1e30f, 1.0f, 2.0f, 20000.0f},
+  };
+  for (const auto& x : rows) {
+    std::vector<double> ref(x.size());
+    kern::softmax_reference(x.data(), ref.data(), x.size());
+    for (SoftmaxFn f : {kern::softmax_two_pass, kern::softmax_two_pass_ref}) {
+      std::vector<float> y(x.size());
+      f(x.data(), y.data(), x.size());
+      for (size_t i = 0; i < x.size(); ++i) {
+        INFO("x[" << i << "]=" << x[i]);
+        if (std::isnan(ref[i])) CHECK(std::isnan(y[i]));
+        else CHECK(std::fabs(double(y[i]) - ref[i]) <= 1e-6 * ref[i] + 1e-30);
+      }
+    }
+  }
+}
+
+TEST_CASE("softmax_pass: a row run one pass and one piece at a time gives the bits of one call") {
+  using kern::SoftmaxAlg;
+  const SoftmaxAlg algs[] = {SoftmaxAlg::three_pass_reload, SoftmaxAlg::three_pass_recompute, SoftmaxAlg::two_pass,
+                             SoftmaxAlg::two_pass_v1, SoftmaxAlg::online};
+  const SoftmaxFn whole[] = {kern::softmax_three_pass_reload, kern::softmax_three_pass_recompute,
+                             kern::softmax_two_pass, kern::softmax_two_pass_v1, kern::softmax_online};
+  pg::Rng rng(111);
+  for (double range : {10.0, 100.0}) {
+    for (size_t n : {size_t(3), size_t(256), size_t(1000), size_t(5000 + 7), size_t(65536 + 3)}) {
+      std::vector<float> x = uniform(rng, n, -range, range);
+      if (n > 10) x[n / 2] = -kInf;  // a two-pass fallback row, done whole by the last pass's first piece
+      for (int with_inf = 0; with_inf < 2; ++with_inf) {
+        std::vector<float> xr = x;
+        if (!with_inf && n > 10) xr[n / 2] = 0.0f;
+        for (int a = 0; a < 5; ++a) {
+          std::vector<float> y(n), yp(n, 7.0f);
+          whole[a](xr.data(), y.data(), n);
+          for (size_t piece : {kern::kSoftmaxPiece, 3 * kern::kSoftmaxPiece, size_t(4096)}) {
+            kern::SoftmaxPasses s(algs[a], n);
+            for (int p = 0; p < s.passes(); ++p)
+              for (size_t b = 0; b < n; b += piece) kern::softmax_pass(s, p, xr.data(), yp.data(), b, b + piece < n ? b + piece : n);
+            INFO("alg=" << a << " n=" << n << " piece=" << piece << " inf=" << with_inf);
+            CHECK(std::memcmp(y.data(), yp.data(), n * sizeof(float)) == 0);
+          }
+        }
+      }
+    }
+  }
 }

@@ -4,6 +4,7 @@
 // steps were split into frames.  (The loss itself: test_nn_madacos.cpp.)
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -48,4 +49,66 @@ TEST_CASE("cfcd-madacos: the same steps give the same metrics however they are s
   const std::string whole = run(1000);
   CHECK(run(9) == whole);
   CHECK(run(1) == whole);
+}
+
+// Issue 10, item 6: the panel explains the huge s with the official K and the
+// live c_med; the values it quotes obey MadaCos's formula.
+TEST_CASE("cfcd-madacos: s = ln(K (1-a)/a) / (1 - c_med) with the official K reaches thousands on the toy") {
+  Session s;
+  std::string msg;
+  REQUIRE(s.open("cfcd-madacos", msg));
+  REQUIRE(s.set("steps", "600", msg));
+  s.reset(3);
+  run_to_end(s);
+  const double k_term = metric(s, "log_k_term");
+  CHECK(k_term == doctest::Approx(std::log(1e7 * 0.98 / 0.02)).epsilon(1e-12));  // 20.01: K = 10^7, a = 0.02
+  const double c_med = metric(s, "median_target_cos"), scale = metric(s, "scale_s");
+  CHECK(scale == doctest::Approx(std::max(32.0, k_term / (1.0 - c_med))).epsilon(1e-9));
+  CHECK(c_med > 0.99);
+  CHECK(scale > 1000.0);  // what the panel's warning explains
+  // and a smaller K gives a proportionally smaller numerator
+  REQUIRE(s.set("log10_k", "3", msg));
+  s.reset(3);
+  s.advance(5, 1e9);
+  CHECK(metric(s, "log_k_term") == doctest::Approx(std::log(1e3 * 0.98 / 0.02)).epsilon(1e-12));
+}
+
+// Issue 10, item 6: the paper's Fig. 1(a) fraction - training samples whose
+// cos(theta_y + m) is below the largest non-target cosine under ArcFace - is
+// "over 20%" on Fashion-MNIST with 16-D embeddings, and 0 on the default blobs,
+// whose classes are further apart than margin and spread together.
+TEST_CASE("cfcd-madacos: the fixed-margin fraction is over 20% on Fashion-MNIST and 0 on the default toy") {
+  {
+    Session s;
+    std::string msg;
+    REQUIRE(s.open("cfcd-madacos", msg));
+    REQUIRE(s.set("dataset", "fashion-mnist", msg));
+    REQUIRE(s.set("dim", "16", msg));
+    REQUIRE(s.set("steps", "800", msg));
+    s.reset(1);
+    run_to_end(s);
+    CHECK(s.lesson().problem().empty());
+    CHECK(metric(s, "steps_trained") == 800);
+    const double with_margin = metric(s, "below_nontarget_with_margin_frac_arcface");
+    const double plain = metric(s, "below_nontarget_frac_arcface_train");
+    CHECK(with_margin > 0.2);
+    CHECK(plain > 0.05);
+    CHECK(plain < with_margin);  // the margin only lowers the target logit
+    CHECK(metric(s, "test_acc_arcface") > 0.75);
+  }
+  {
+    Session s;
+    std::string msg;
+    REQUIRE(s.open("cfcd-madacos", msg));
+    REQUIRE(s.set("steps", "600", msg));
+    s.reset(3);
+    run_to_end(s);
+    CHECK(metric(s, "below_nontarget_with_margin_frac_arcface") == 0.0);
+    CHECK(metric(s, "below_nontarget_frac_arcface_train") == 0.0);
+    // why: the closest classes are further apart than the margin plus twice the spread
+    CHECK(metric(s, "min_inter_class_angle_deg_arcface") >
+          metric(s, "arc_margin_deg") + 2 * metric(s, "intra_class_spread_deg_arcface"));
+    // MadaCos's own margin puts the median sample below by construction: about half the samples
+    CHECK(metric(s, "below_nontarget_with_margin_frac_madacos") > 0.2);
+  }
 }

@@ -1,5 +1,6 @@
 // cnn-svm (LESSONS.md #11) at the lesson level: both heads trained side by
-// side reach >= 95% on three blobs, learn real MNIST digits, and a missing or
+// side reach >= 95% on three blobs, learn real MNIST digits, the `model` knob
+// trains the paper's CNN (which beats the MLP on MNIST), and a missing or
 // corrupt data pack gives a clear problem in this lesson only.
 #include <doctest/doctest.h>
 
@@ -55,6 +56,64 @@ TEST_CASE("cnn-svm: both heads learn real MNIST digits well above chance") {
   run_to_end(s);
   CHECK(metric(s, "test_acc_softmax") > 0.85);
   CHECK(metric(s, "test_acc_svm") > 0.85);
+}
+
+TEST_CASE("cnn-svm: the model knob offers cnn (default) and mlp, and the CNN trains on the 8x8 digits") {
+  Session s;
+  std::string msg;
+  REQUIRE(s.open("cnn-svm", msg));
+  const ParamSpec* model = s.params().find("model");
+  REQUIRE(model != nullptr);
+  CHECK(model->choices == std::vector<std::string>{"cnn", "mlp"});
+  CHECK(model->def == 0);
+  // 8x8 images: 'same' padding keeps the maps 8 -> 4 -> 2 (a 'valid' 5x5 would not fit).
+  REQUIRE(s.set("dataset", "digits", msg));
+  REQUIRE(s.set("steps", "300", msg));
+  s.reset(2);
+  REQUIRE_MESSAGE(s.lesson().problem().empty(), s.lesson().problem());
+  run_to_end(s);
+  CHECK(metric(s, "test_acc_softmax") > 0.9);
+  CHECK(metric(s, "test_acc_svm") > 0.9);
+}
+
+// The paper's point that the convolutions matter: in the same short seeded
+// run on MNIST (400 steps of 32, ~4 s natively), the CNN beats the MLP for
+// both heads, and reaches 95%.  (Today's measured full default run: see the
+// lesson's note.)  On the old code the knob did not exist and set() fails.
+TEST_CASE("cnn-svm: on MNIST the CNN beats the MLP for both heads in a short seeded run") {
+  double acc[2][2];
+  for (int m = 0; m < 2; ++m) {
+    Session s;
+    std::string msg;
+    REQUIRE(s.open("cnn-svm", msg));
+    REQUIRE(s.set("dataset", "mnist", msg));
+    REQUIRE(s.set("model", m == 0 ? "cnn" : "mlp", msg));
+    REQUIRE(s.set("steps", "400", msg));
+    s.reset(1);
+    REQUIRE_MESSAGE(s.lesson().problem().empty(), s.lesson().problem());
+    run_to_end(s);
+    acc[m][0] = metric(s, "test_acc_softmax");
+    acc[m][1] = metric(s, "test_acc_svm");
+    MESSAGE((m == 0 ? "cnn" : "mlp") << ": softmax " << acc[m][0] << ", svm " << acc[m][1]);
+  }
+  CHECK(acc[0][0] >= 0.95);
+  CHECK(acc[0][1] >= 0.95);
+  CHECK(acc[0][0] > acc[1][0] + 0.01);
+  CHECK(acc[0][1] > acc[1][1] + 0.01);
+}
+
+TEST_CASE("cnn-svm: the SVM run's weight penalty and the paper's C are reported") {
+  Session s;
+  std::string msg;
+  REQUIRE(s.open("cnn-svm", msg));
+  REQUIRE(s.set("dataset", "blobs", msg));
+  REQUIRE(s.set("steps", "50", msg));
+  REQUIRE(s.set("c", "3", msg));
+  s.reset(4);
+  run_to_end(s);
+  // The toys' head is linear(64 -> 3), batch 32: C' = C F / (2 B) = 3 * 64 / 64.
+  CHECK(metric(s, "svm_c_paper") == doctest::Approx(3.0));
+  CHECK(metric(s, "svm_weight_penalty") > 0.0);
 }
 
 TEST_CASE("cnn-svm: a missing or truncated pack is a problem of this lesson only") {

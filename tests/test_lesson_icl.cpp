@@ -31,11 +31,12 @@ TEST_CASE("icl-gd: the constructed LSA equals explicit GD, K = 1..5, tuned and f
   }
 }
 
-TEST_CASE("icl-gd: Monte Carlo tuned one-step GD matches its closed form at the chosen n") {
+TEST_CASE("icl-gd: Monte Carlo tuned one-step GD matches its closed form at the chosen n (Gaussian x)") {
   Session s;
   std::string msg;
   REQUIRE(s.open("icl-gd", msg));
   REQUIRE(s.set("layers", "1", msg));
+  REQUIRE(s.set("x_dist", "gaussian", msg));
   s.reset(2);
   run_to_end(s);
   const double mc = metric(s, "err_gd_tuned_at_n"), closed = metric(s, "closed_gd_tuned_at_n");
@@ -122,4 +123,30 @@ TEST_CASE("icl-gd: CLI metrics carry the documented keys") {
     CAPTURE(key);
     CHECK(std::isfinite(metric(s, key)));
   }
+}
+
+// Issue 10, item 5: von Oswald et al.'s code draws x ~ U(-1, 1)^d; the lesson
+// drew N(0, I).  Uniform is now the default, the step is tuned for it, and the
+// closed forms use its moments (E x^2 = 1/3, E x^4 = 1/5).
+TEST_CASE("icl-gd: x ~ U(-1, 1)^d by default, with the step and closed forms for uniform inputs") {
+  Session s;
+  std::string msg;
+  REQUIRE(s.open("icl-gd", msg));
+  REQUIRE(s.params().find("x_dist") != nullptr);
+  CHECK(s.params().text(*s.params().find("x_dist")) == "uniform");
+  REQUIRE(s.set("layers", "1", msg));
+  s.reset(2);
+  run_to_end(s);
+  // d = 10, n = 20, noiseless: eta* = s n / (m4 + (n + d - 2) s^2) = (20/3) / (1/5 + 28/9).
+  const double eta = (20.0 / 3) / (0.2 + 28.0 / 9);
+  CHECK(metric(s, "gd_step_tuned") == doctest::Approx(eta).epsilon(1e-12));
+  CHECK(metric(s, "closed_gd_tuned_at_n") == doctest::Approx(1 - eta / 3).epsilon(1e-12));
+  const double mc = metric(s, "err_gd_tuned_at_n"), se = metric(s, "err_gd_tuned_at_n_stderr");
+  INFO("MC " << mc << " +- " << se << " closed " << 1 - eta / 3);
+  CHECK(std::fabs(mc - (1 - eta / 3)) < 4 * se);
+  CHECK(metric(s, "err_lsa_at_n") == doctest::Approx(mc).epsilon(1e-9));  // K = 1, tuned: the same predictor
+  CHECK(metric(s, "closed_ols_at_n") == -1.0);  // no closed form for uniform x
+  CHECK(metric(s, "err_ols_at_n") < 1e-12);
+  // Averaging (eta = 1): 1 - 2 s + (m4 + (n + d - 2) s^2) / n.
+  CHECK(metric(s, "closed_averaging_at_n") == doctest::Approx(1 - 2.0 / 3 + (0.2 + 28.0 / 9) / 20).epsilon(1e-12));
 }

@@ -147,6 +147,14 @@ TEST_CASE("every lesson declares its text, knobs, metrics, outputs and views so 
       CHECK(p.help.size() > 10);
       CHECK(!Session::is_page_option(p.key));
     }
+    // Presets: every entry is a real knob with a valid, unclamped value.
+    for (size_t i = 0; i < s.presets().size(); ++i) {
+      CAPTURE(s.presets()[i].knobs);
+      Session t;
+      REQUIRE(t.open(li.id, msg));
+      CHECK(t.apply_preset(int(i), msg));
+      CHECK(msg.empty());
+    }
     // Views and outputs.
     REQUIRE(!s.views().empty());
     std::set<std::string> view_ids;

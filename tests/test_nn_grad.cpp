@@ -166,6 +166,15 @@ TEST_CASE("grad: conv2d 3x3 same, 5x5 same, 3x3 valid") {
   check_conv(2, 8, 8, 2, 3, nn::Padding::valid, 16);
 }
 
+// The cnn-svm lesson's layers: 5x5 'valid' (28 -> 24, 12 -> 8), and 'same'
+// on maps narrower than the kernel, where im2col's copied run of a row is
+// empty for the outer taps (the bounds im2col computes once per tap row).
+TEST_CASE("grad: conv2d 5x5 valid, and 5x5 same on maps smaller than the kernel") {
+  check_conv(3, 9, 8, 2, 5, nn::Padding::valid, 40);
+  check_conv(2, 2, 3, 3, 5, nn::Padding::same, 41);
+  check_conv(1, 1, 1, 2, 5, nn::Padding::same, 42);
+}
+
 TEST_CASE("grad: max pooling 2x2 (odd size drops the last row/column)") {
   const int B = 2, C = 2, H = 5, W = 6;
   const int n = B * C * H * W, out_n = B * C * (H / 2) * (W / 2);
@@ -267,6 +276,11 @@ TEST_CASE("grad: whole models (CNN; embedding + layer norm + GELU + cosine head)
                           .linear(3);
   check_model(cnn, random_vector(rng, 2 * 64), 2, 22, "cnn");
 
+  // nn::cnn(), the cnn-svm lesson's builder: 16 -> 12 -> 6 -> 2 -> 1 with 5x5 'valid' convolutions.
+  const nn::ModelSpec lesson_cnn = nn::cnn(1, 16, 16, {2, 3}, 5, nn::Padding::valid, 4, 3);
+  REQUIRE(lesson_cnn.layers.size() == 9);
+  check_model(lesson_cnn, random_vector(rng, 2 * 256), 2, 24, "nn::cnn");
+
   nn::ModelSpec tokens = nn::ModelSpec::tokens(2).embedding(5, 3).layernorm().linear(6).gelu().l2norm().cosine_linear(4);
   check_model(tokens, {1, 4, 0, 2, 3, 3}, 3, 23, "embedding net");
 }
@@ -307,6 +321,33 @@ TEST_CASE("grad: hinge and squared hinge (away from the kink)") {
   nn::MultiClassHinge l1(false, 0.7f), l2(true, 2.5f);
   check_loss(l1, logits, labels, B, C, 1e-2f, 2e-3, 1e-4);
   check_loss(l2, logits, labels, B, C, 1e-2f, 2e-3, 1e-4);
+}
+
+TEST_CASE("squared hinge averaged over classes (official cnn-svm code) is the sum's 1/C, with its gradient") {
+  pg::Rng rng(32);
+  const int B = 3, C = 4;
+  const std::vector<int> labels = {1, 3, 0};
+  auto logits = random_vector(rng, B * C, -2, 2);
+  for (int b = 0; b < B; ++b)
+    for (int k = 0; k < C; ++k) {
+      float& o = logits[b * C + k];
+      if (std::fabs(1.0f - (k == labels[b] ? 1.0f : -1.0f) * o) < 0.05f) o += 0.2f;
+    }
+  nn::MultiClassHinge sum(true, 1.5f), mean(true, 1.5f, true);
+  const float s = sum.forward(logits.data(), labels.data(), B, C), m = mean.forward(logits.data(), labels.data(), B, C);
+  CHECK(s > 0.0f);
+  CHECK(m == doctest::Approx(s / C).epsilon(1e-6));
+  // By hand: C_svm mean over all B*C entries of max(0, 1 - t o)^2.
+  double by_hand = 0;
+  for (int b = 0; b < B; ++b)
+    for (int k = 0; k < C; ++k) {
+      const double slack = 1.0 - (k == labels[b] ? 1.0 : -1.0) * logits[b * C + k];
+      by_hand += slack > 0 ? slack * slack : 0.0;
+    }
+  CHECK(m == doctest::Approx(1.5 * by_hand / (B * C)).epsilon(1e-6));
+  check_loss(mean, logits, labels, B, C, 1e-2f, 2e-3, 1e-5);
+  nn::MultiClassHinge l1_mean(false, 0.7f, true);
+  check_loss(l1_mean, logits, labels, B, C, 1e-2f, 2e-3, 1e-5);
 }
 
 TEST_CASE("grad: Z-loss for several a, b") {

@@ -187,6 +187,81 @@ TEST_CASE("ElasticFace+: the margins are a permutation of the draws, largest to 
   CHECK(out[0] == 0.2f);
 }
 
+TEST_CASE("ElasticFace+: Spearman(target cos, margin) is -1 as the paper states it, near 0 in the official code") {
+  // The official code's margin[idicate_cosie] literally, on a hand-made case
+  // where the permutation is not its own inverse: cosines 0.1, 0.9, 0.5, 0.3
+  // sort descending to samples (1, 2, 3, 0); the draws sort ascending to
+  // (0.1, 0.2, 0.3, 0.4); row i of margin[idicate_cosie] is sorted[order[i]].
+  {
+    const float target[4] = {0.1f, 0.9f, 0.5f, 0.3f}, draws[4] = {0.4f, 0.1f, 0.3f, 0.2f};
+    int order[4];
+    float sorted[4], code[4], text[4];
+    nn::assign_margins_official_code(target, draws, 4, order, sorted, code);
+    CHECK(code[0] == 0.2f);
+    CHECK(code[1] == 0.3f);
+    CHECK(code[2] == 0.4f);  // the largest margin goes to a middling sample
+    CHECK(code[3] == 0.1f);  // and the smallest to the second-hardest one
+    nn::assign_margins_by_difficulty(target, draws, 4, order, sorted, text);
+    CHECK(text[0] == 0.4f);  // the hardest sample (0.1) gets the largest margin
+    CHECK(text[3] == 0.3f);
+    CHECK(text[2] == 0.2f);
+    CHECK(text[1] == 0.1f);  // the easiest the smallest
+  }
+  // On batches of 128 random cosines, as a training step sees them.
+  const int B = 128, C = 6, batches = 50;
+  pg::Rng rng(46);
+  std::vector<int> labels(B);
+  for (int b = 0; b < B; ++b) labels[b] = int(rng.below(C));
+  for (nn::MarginKind kind : {nn::MarginKind::arc, nn::MarginKind::cos}) {
+    CAPTURE(int(kind));
+    nn::MarginConfig text_cfg = margin_config(kind, true, 0.02f, true), code_cfg = text_cfg,
+                     plain_cfg = margin_config(kind, true, 0.02f, false);
+    code_cfg.plus_mapping = nn::PlusMapping::official_code;
+    nn::MarginSoftmax text(text_cfg, 7), code(code_cfg, 7), plain(plain_cfg, 7);
+    for (nn::MarginSoftmax* l : {&text, &code, &plain}) l->reserve(B, C);
+    double code_sum = 0, plain_sum = 0;
+    for (int t = 0; t < batches; ++t) {
+      auto cosines = random_vector(rng, B * C, -0.9, 0.9);
+      text.forward(cosines.data(), labels.data(), B, C);
+      code.forward(cosines.data(), labels.data(), B, C);
+      plain.forward(cosines.data(), labels.data(), B, C);
+      CHECK(text.margin_cosine_spearman() == doctest::Approx(-1.0).epsilon(1e-12));
+      // a random permutation: the correlation's standard deviation is 1/sqrt(B - 1) = 0.089
+      CHECK(std::fabs(code.margin_cosine_spearman()) < 0.4);
+      code_sum += code.margin_cosine_spearman();
+      plain_sum += plain.margin_cosine_spearman();
+      // both "+" mappings hand out the same margins, only to different samples
+      std::vector<float> a(text.margins(), text.margins() + B), b(code.margins(), code.margins() + B);
+      std::sort(a.begin(), a.end());
+      std::sort(b.begin(), b.end());
+      CHECK(a == b);
+    }
+    // the mean over 50 batches: standard error 0.089 / sqrt(50) = 0.013
+    CHECK(std::fabs(code_sum / batches) < 0.06);
+    CHECK(std::fabs(plain_sum / batches) < 0.06);
+  }
+  // Fixed margins: no correlation to speak of.
+  nn::MarginSoftmax fixed(margin_config(nn::MarginKind::arc, false, 0.0f, false), 1);
+  auto cosines = random_vector(rng, B * C, -0.9, 0.9);
+  fixed.forward(cosines.data(), labels.data(), B, C);
+  CHECK(std::isnan(fixed.margin_cosine_spearman()));
+}
+
+TEST_CASE("Spearman correlation: ranks, ties at their average rank, constant input") {
+  int order[5];
+  float rx[5], ry[5];
+  const float x[5] = {1, 2, 3, 4, 5}, up[5] = {10, 20, 30, 40, 500}, down[5] = {5, 4, 3, 2, 1};
+  CHECK(nn::spearman_correlation(x, up, 5, order, rx, ry) == doctest::Approx(1.0).epsilon(1e-12));
+  CHECK(nn::spearman_correlation(x, down, 5, order, rx, ry) == doctest::Approx(-1.0).epsilon(1e-12));
+  // ties: y = (1, 1, 2, 3, 3) has ranks (0.5, 0.5, 2, 3.5, 3.5); numpy/scipy spearmanr gives 0.9486832980505138
+  const float tied[5] = {1, 1, 2, 3, 3};
+  CHECK(nn::spearman_correlation(x, tied, 5, order, rx, ry) == doctest::Approx(0.9486832980505138).epsilon(1e-6));
+  CHECK(ry[0] == 0.5f);
+  CHECK(ry[4] == 3.5f);
+  const float flat[5] = {2, 2, 2, 2, 2};
+  CHECK(std::isnan(nn::spearman_correlation(x, flat, 5, order, rx, ry)));
+}
+
 TEST_CASE("ArcFace / CosFace target logits") {
   const int C = 3;
   const float cosines[C] = {0.6f, 0.2f, -0.1f};

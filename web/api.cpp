@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lessons/strings.h"
+#include "web/export.h"
 #include "web/layout.h"
 #include "web/text_views.h"
 
@@ -78,7 +79,8 @@ const char* pg_get(const char* key_c) {
 const char* pg_metrics() {
   pg::Session& s = pg::app_session();
   std::string out = "{\"ok\":true,\"id\":" + json_string(s.info().id) + ",\"steps\":" + std::to_string(s.steps_done()) +
-                    ",\"playing\":" + (s.playing ? "true" : "false") + ",\"metrics\":" + s.metrics_json() +
+                    ",\"playing\":" + (s.playing ? "true" : "false") +
+                    ",\"target\":" + std::to_string(s.target_step) + ",\"metrics\":" + s.metrics_json() +
                     ",\"timing\":" + s.timing_keys_json();
   const std::string problem = s.lesson().problem();
   if (!problem.empty()) out += ",\"problem\":" + json_string(problem);
@@ -155,6 +157,8 @@ const char* pg_knob_rect(const char* key_c) {
 }
 
 const char* pg_layout(double pixels_per_css_px) { return reply(pg::layout_json(float(pixels_per_css_px))); }
+
+const char* pg_export() { return reply(pg::run_export_json(pg::app_session())); }
 
 const char* pg_text() { return reply(pg::walkthrough_json(pg::app_session())); }
 

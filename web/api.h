@@ -34,6 +34,7 @@ PG_EXPORT const char* pg_knob_rect(const char* key);  // test hook: {x0,y0,x1,y1
 // Where the last frame drew each knob, view and the text, in CSS pixels of the
 // canvas (web/layout.h); shell.js adds the canvas's offset for playground.layout().
 PG_EXPORT const char* pg_layout(double pixels_per_css_px);
+PG_EXPORT const char* pg_export();  // the run as JSON (web/export.h run_export_json)
 PG_EXPORT const char* pg_text();  // the walkthrough with live values, for the HTML reading view
 PG_EXPORT int pg_embed();
 PG_EXPORT void pg_set_theme(int light);

@@ -101,6 +101,36 @@ std::string npy_bytes(const Array& a) {
   return out;
 }
 
+std::string run_export_json(Session& s) {
+  std::string out = s.run_json(/*exact=*/true);
+  out.pop_back();
+  out += std::string(",\"engine\":{\"platform\":") +
+#if defined(__EMSCRIPTEN__)
+         "\"wasm\""
+#else
+         "\"native\""
+#endif
+         + ",\"simd\":" + json_string(simd::backend_name()) + "},\"series\":{";
+  bool first = true;
+  char buf[40];
+  for (const Series& se : s.lesson().outputs().all_series()) {
+    out += (first ? "" : ",") + json_string(se.key) + ":{";
+    first = false;
+    for (int c = 0; c < se.cols(); ++c) {
+      out += (c ? "," : "") + json_string(se.columns[size_t(c)]) + ":[";
+      for (int r = 0; r < se.rows(); ++r) {
+        const float v = se.values[size_t(c)][size_t(r)];
+        if (std::isfinite(v)) std::snprintf(buf, sizeof buf, "%.9g", double(v));
+        else std::snprintf(buf, sizeof buf, "null");
+        out += (r ? "," : "") + std::string(buf);
+      }
+      out += "]";
+    }
+    out += "}";
+  }
+  return out + "}}";
+}
+
 bool export_run(Session& s, const std::string& dir, std::string& error) {
   if (dir.empty()) {
     error = "--export: missing directory";

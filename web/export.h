@@ -22,6 +22,12 @@ namespace pg {
 // Writes the files (creating DIR if needed).  False with a message on failure.
 bool export_run(Session& session, const std::string& dir, std::string& error);
 
+// The run as one JSON document, for the page's "Download run",
+// playground.export() and postMessage op "export": run.json's fields plus
+// "engine": {"platform", "simd"} and "series": {name: {column: [values...]}}
+// (arrays are left out: they are for --export).
+std::string run_export_json(Session& session);
+
 // The bytes of an NPY file for one array (tests parse it back).
 std::string npy_bytes(const Array& array);
 

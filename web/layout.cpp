@@ -81,25 +81,63 @@ void draw_knob(Session& s, const ParamSpec& spec, float label_w, float widget_w)
   ImGui::PopID();
 }
 
+// "Try a setting": the lesson's presets in a combo above the knobs.
+void draw_presets(Session& s, float label_w, float widget_w) {
+  if (s.presets().empty()) return;
+  const float x0 = ImGui::GetCursorPosX();
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextDisabled("try a setting");
+  ImGui::SameLine(x0 + label_w);
+  ImGui::SetNextItemWidth(widget_w);
+  if (ImGui::BeginCombo("##presets", "choose...")) {
+    for (size_t i = 0; i < s.presets().size(); ++i) {
+      if (ImGui::Selectable(s.presets()[i].label.c_str())) {
+        std::string message;
+        if (!s.apply_preset(int(i), message)) s.add_message(message);
+      }
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", s.presets()[i].knobs.c_str());
+    }
+    ImGui::EndCombo();
+  }
+}
+
+// Knob rows sit closer than the panel's other items, so that a lesson with
+// fifteen knobs still shows them all beside its main view on a laptop screen.
+float knob_row_spacing() { return std::round(ImGui::GetStyle().ItemSpacing.y * 0.55f); }
+
 void draw_knobs(Session& s) {
+  ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(ImGui::GetStyle().ItemSpacing.x, knob_row_spacing()));
   const float font = ImGui::GetFontSize(), width = ImGui::GetContentRegionAvail().x;
   const float marker = ImGui::CalcTextSize("(?)").x + ImGui::GetStyle().ItemSpacing.x * 2;
   const float label_w = std::clamp(width * 0.40f, font * 6.0f, font * 13.0f);
   const float widget_w = std::max(font * 5.0f, width - label_w - marker);
+  draw_presets(s, label_w, widget_w);
   for (const ParamSpec& spec : s.params().specs())
     if (!s.is_hidden(spec.key)) draw_knob(s, spec, label_w, widget_w);
+  ImGui::PopStyleVar();
 }
 
 // The knobs' height when drawn (one frame row each, a little more for wrapped labels).
 float knobs_height(const Session& s) {
-  int shown = 0;
+  int shown = s.presets().empty() ? 0 : 1;
   for (const ParamSpec& spec : s.params().specs()) shown += !s.is_hidden(spec.key);
-  return shown * ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().WindowPadding.y * 2;
+  return shown * (ImGui::GetFrameHeight() + knob_row_spacing()) + ImGui::GetStyle().WindowPadding.y * 2;
 }
 
 // ------------------------------------------------------------------ header
 void draw_run_controls(Session& s, bool hints) {
   const bool finished = s.lesson().done();
+  if (s.steps_to_target() > 0 && !finished) {
+    // An exact-run link (at=N): training to step N, then it pauses there.
+    char overlay[64];
+    std::snprintf(overlay, sizeof overlay, "reaching step %lld of %lld", (long long)s.steps_done(),
+                  (long long)s.target_step);
+    ImGui::ProgressBar(float(double(s.steps_done()) / double(s.target_step)),
+                       ImVec2(std::min(ImGui::GetFontSize() * 16, ImGui::GetContentRegionAvail().x * 0.5f), 0), overlay);
+    ImGui::SameLine();
+    if (ImGui::Button("Stop")) s.target_step = -1;
+    return;
+  }
   if (s.playing && !finished) {
     if (ImGui::Button("Pause")) s.playing = false;
   } else {
@@ -228,11 +266,17 @@ void wide_layout(Session& s, bool demo) {
   const float left_w = std::clamp(avail.x * 0.38f, font * 20.0f, font * 34.0f);
   ImGui::BeginChild("##side", ImVec2(left_w, 0), false);
   {
-    // Every knob stays in sight (up to 70% of the column; the walkthrough
+    // Every knob stays in sight (up to 80% of the column; the walkthrough
     // below scrolls on its own in the rest).
-    const float knobs_h = demo ? 0.0f : std::min(knobs_height(s), avail.y * 0.7f);
+    // Wrapped labels make rows taller than the estimate: last frame's measured
+    // height wins when it is larger.
+    static std::string measured_for;
+    static float measured_h = 0;
+    if (measured_for != s.info().id) measured_for = s.info().id, measured_h = 0;
+    const float knobs_h = demo ? 0.0f : std::min(std::max(knobs_height(s), measured_h), avail.y * 0.8f);
     ImGui::BeginChild("##knobs", ImVec2(0, knobs_h), false, ImGuiWindowFlags_AlwaysUseWindowPadding);
     draw_knobs(s);
+    measured_h = ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y;
     ImGui::EndChild();
     if (!demo) {
       ImGui::Separator();

@@ -52,6 +52,10 @@ const server = http.createServer((req, res) => {
       'Content-Length': st.size,
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
+      // The same policy as the page's meta tag, as a header (it also covers
+      // the embed example): nothing from outside this origin.
+      'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
+        "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; frame-src 'self'",
     });
     fs.createReadStream(file).pipe(res);
   });

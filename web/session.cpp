@@ -1,6 +1,7 @@
 // session.cpp - see session.h.
 #include "web/session.h"
 
+#include <cctype>
 #include <cmath>
 
 #include "lessons/strings.h"
@@ -15,9 +16,11 @@ void Session::install(int index) {
   text_ = Walkthrough();
   views_.clear();
   metric_docs_.clear();
-  Declaration d{params_, text_, views_, metric_docs_};
+  presets_.clear();
+  Declaration d{params_, text_, views_, metric_docs_, presets_};
   lesson_->declare(d);
   playing = false;
+  target_step = -1;
   hidden_keys.clear();
   reset(seed_);
 }
@@ -34,8 +37,29 @@ bool Session::open(const std::string& id, std::string& message) {
   return true;
 }
 
+// scheme://host[:port], nothing else: no path, no credentials, no wildcard.
+static bool valid_origin(const std::string& o) {
+  size_t i;
+  if (o.rfind("https://", 0) == 0) i = 8;
+  else if (o.rfind("http://", 0) == 0) i = 7;
+  else return false;
+  if (o.size() > 200 || i >= o.size()) return false;
+  bool colon = false;
+  for (; i < o.size(); ++i) {
+    const char c = o[i];
+    if (c == ':') {
+      if (colon) return false;
+      colon = true;
+    } else if (colon ? !(c >= '0' && c <= '9') : !(std::isalnum((unsigned char)c) || c == '-' || c == '.')) {
+      return false;
+    }
+  }
+  return o.back() != ':';
+}
+
 bool Session::is_page_option(const std::string& key) {
-  return key == "seed" || key == "view" || key == "theme" || key == "embed" || key == "hide";
+  return key == "seed" || key == "view" || key == "theme" || key == "embed" || key == "hide" || key == "origin" ||
+         key == "at";
 }
 
 // Page options through the same path as knobs (JS set, postMessage, URL).
@@ -72,6 +96,32 @@ bool Session::set_page_option(const std::string& key, const std::string& raw, st
     }
     message = "embed: '" + printable(text) + "' is not 0 or 1";
     return false;
+  }
+  if (key == "at") {
+    double v;
+    if (!parse_number(text, v) || v < 0 || v != std::floor(v) || v > double(kMaxTarget)) {
+      message = "at: '" + printable(text) + "' is not a whole number of steps from 0 to 1000000000";
+      return false;
+    }
+    target_step = int64_t(v);
+    if (target_step > steps_done_) playing = false;  // the host steps to it, then stays paused
+    return true;
+  }
+  if (key == "origin") {
+    // Parent pages allowed to drive this lesson by postMessage: a comma-
+    // separated list of origins ("https://course.example.org"); empty: any.
+    std::vector<std::string> list;
+    for (const std::string& o : split(text, ',')) {
+      if (o.empty()) continue;
+      if (!valid_origin(o)) {
+        message = "origin: '" + printable(o) + "' is not an origin like https://example.org or " +
+                  "http://127.0.0.1:8080; keeping the current list";
+        return false;  // a bad list never widens (or narrows) what was allowed
+      }
+      list.push_back(o);
+    }
+    allowed_origins = list;
+    return true;
   }
   // hide: a comma-separated list of knob keys (unknown ones are reported and skipped).
   hidden_keys.clear();
@@ -127,7 +177,12 @@ std::string Session::get(const std::string& key, bool& ok) const {
     if (key == "view") return view_mode == ViewMode::demo ? "demo" : "full";
     if (key == "theme") return light_theme ? "light" : "dark";
     if (key == "embed") return embed ? "1" : "0";
+    if (key == "at") return target_step >= 0 ? std::to_string(target_step) : "";
     std::string joined;
+    if (key == "origin") {
+      for (const std::string& o : allowed_origins) joined += (joined.empty() ? "" : ",") + o;
+      return joined;
+    }
     for (const std::string& k : hidden_keys) joined += (joined.empty() ? "" : ",") + k;
     return joined;
   }
@@ -159,14 +214,39 @@ void Session::refresh() {
 int Session::advance(int max_steps, double budget_ms) {
   refresh();
   if (max_steps <= 0 || lesson_->done()) return 0;
+  // Reaching an at=N target: never past it (unless the learner pressed Play).
+  const int64_t to_target = steps_to_target();
+  if (to_target > 0 && !playing && to_target < max_steps) max_steps = int(to_target);
   const int done = lesson_->step(max_steps, budget_ms);
   steps_done_ += done;
+  if (target_step >= 0 && steps_done_ >= target_step) target_step = -1;  // reached: pause here
   return done;
+}
+
+bool Session::apply_preset(int index, std::string& message) {
+  message.clear();
+  if (index < 0 || index >= int(presets_.size())) {
+    message = "preset " + std::to_string(index) + " does not exist";
+    return false;
+  }
+  params_.reset_to_defaults();
+  for (const std::string& part : split(presets_[size_t(index)].knobs, '&')) {
+    const size_t eq = part.find('=');
+    std::string m;
+    if (eq == std::string::npos || !params_.set_text(part.substr(0, eq), part.substr(eq + 1), m) || !m.empty())
+      message += (message.empty() ? "" : "; ") + (m.empty() ? "bad preset entry '" + printable(part) + "'" : m);
+  }
+  reset(seed_);
+  return message.empty();
 }
 
 bool Session::wants_steps() const {
   if (lesson_->done()) return false;
-  return info().stepping == Stepping::continuous || playing;
+  return info().stepping == Stepping::continuous || playing || steps_to_target() > 0;
+}
+
+int64_t Session::steps_to_target() const {
+  return target_step > steps_done_ ? target_step - steps_done_ : 0;
 }
 
 bool Session::is_hidden(const std::string& key) const {
@@ -187,6 +267,11 @@ std::string Session::state_string() const {
   if (embed) s += "&embed=1";
   if (light_theme) s += "&theme=light";
   if (view_mode == ViewMode::demo) s += "&view=demo";
+  if (!allowed_origins.empty()) {
+    std::string joined;
+    for (const std::string& o : allowed_origins) joined += (joined.empty() ? "" : ",") + o;
+    s += "&origin=" + percent_encode(joined);
+  }
   if (!hidden_keys.empty()) {
     std::string joined;
     for (const std::string& k : hidden_keys) joined += (joined.empty() ? "" : ",") + k;
@@ -228,8 +313,9 @@ std::vector<std::string> Session::apply_state(const std::string& raw) {
     }
   }
   std::string message;
+  size_t reported = 0;  // problems open() has already shown (one toast each, not two)
   if (!id.empty() && id != info().id) {
-    if (!open(id, message)) problems.push_back(message);
+    if (!open(id, message)) problems.push_back(message), reported = 1;
   } else {
     params_.reset_to_defaults();
     hidden_keys.clear();
@@ -237,10 +323,15 @@ std::vector<std::string> Session::apply_state(const std::string& raw) {
   embed = false;
   light_theme = false;
   view_mode = ViewMode::full;
+  allowed_origins.clear();
+  target_step = -1;
   uint64_t seed = seed_;
+  std::string at;
   for (const auto& [key, value] : pairs) {
     if (key == "seed") {
       if (!parse_seed(value, seed, message)) problems.push_back(message);
+    } else if (key == "at") {
+      at = value;  // after the reset below
     } else if (is_page_option(key)) {
       if (!set_page_option(key, value, message) || !message.empty()) problems.push_back(message);
     } else if (!params_.set_text(key, value, message)) {
@@ -250,7 +341,8 @@ std::vector<std::string> Session::apply_state(const std::string& raw) {
     }
   }
   reset(seed);
-  for (const std::string& p : problems) add_message(p);
+  if (!at.empty() && !set_page_option("at", at, message)) problems.push_back(message);
+  for (size_t i = reported; i < problems.size(); ++i) add_message(problems[i]);
   return problems;
 }
 

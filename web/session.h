@@ -32,8 +32,12 @@ class Session {
   const Walkthrough& text() const { return text_; }
   const std::vector<ViewSpec>& views() const { return views_; }
   const std::vector<MetricDoc>& metric_docs() const { return metric_docs_; }
+  const std::vector<Preset>& presets() const { return presets_; }
+  // Knobs to their defaults, then the preset's values, then a reset (the seed
+  // stays).  False with a message for an index out of range or a bad value.
+  bool apply_preset(int index, std::string& message);
 
-  // Knobs and page options (seed, view, theme, embed, hide) by name.  A
+  // Knobs and page options (seed, view, theme, embed, hide, origin) by name.  A
   // restarting knob resets the experiment (lazily, once per frame, so a
   // slider drag does not reset sixty times a second).
   bool set(const std::string& key, const std::string& text, std::string& message);
@@ -61,11 +65,21 @@ class Session {
 
   // Play state for lessons that train (the page's play/pause).
   bool playing = false;
+  // at=N (an exact-run link): the host steps until N units are done, then
+  // pauses there.  -1: no target.  Not part of state_string (a reload
+  // would otherwise retrain); "Copy link" adds it for the current step.
+  int64_t target_step = -1;
+  static constexpr int64_t kMaxTarget = 1000000000;
+  // Units left to reach the target (0 when none or reached).
+  int64_t steps_to_target() const;
   // Page options, carried in the URL but not lesson knobs.
   bool embed = false;
   bool light_theme = false;
   ViewMode view_mode = ViewMode::full;
   std::vector<std::string> hidden_keys;  // knobs hidden by hide=a,b
+  // origin=a,b: the only parent pages whose postMessage is obeyed (empty: any).
+  // Set by the URL or the page's own script; shell.js refuses it by postMessage.
+  std::vector<std::string> allowed_origins;
   bool is_hidden(const std::string& key) const;
 
   // "two-pass-softmax?n=4096&seed=7": the lesson id, every non-default knob
@@ -100,6 +114,7 @@ class Session {
   Walkthrough text_;
   std::vector<ViewSpec> views_;
   std::vector<MetricDoc> metric_docs_;
+  std::vector<Preset> presets_;
   uint64_t seed_ = 1;
   bool reset_pending_ = false;
   int64_t steps_done_ = 0;

@@ -40,9 +40,14 @@
       }
     }
     let text;
+    // A trap inside a call unwinds past ccall's own stack bookkeeping: put the
+    // stack pointer back, so the failed call reports an error and the next
+    // call works.
+    const sp = Module.stackSave ? Module.stackSave() : null;
     try {
       text = Module.ccall(name, 'string', types, args);
     } catch (e) {
+      if (sp !== null) Module.stackRestore(sp);
       return { ok: false, error: 'internal error in ' + name + ': ' + String(e && e.message ? e.message : e).slice(0, 200) };
     }
     try {
@@ -121,6 +126,20 @@
       for (const [k, b] of Object.entries(out.knobs)) knobs[k] = shift(b);
       return { narrow: out.narrow, knobs, views: out.views.map((v) => Object.assign({ id: v.id }, shift(v))), text: shift(out.text) };
     },
+    // The whole run as JSON: run.json's fields (exact numbers), the engine
+    // and every declared series (what "Download run" saves).
+    export() {
+      return ready ? call('pg_export', [], []) : notReady();
+    },
+    // The exact-run link: this state plus at=<steps done>, so that opening it
+    // trains to this very step and shows these numbers.
+    link() {
+      if (!ready) return '';
+      const m = api.metrics();
+      const state = api.state();
+      const base = location.href.replace(/#.*$/, '');
+      return base + '#' + state + (m && m.steps > 0 ? (state.indexOf('?') < 0 ? '?' : '&') + 'at=' + m.steps : '');
+    },
     // The walkthrough as data (sections of blocks, live values filled in).
     text() {
       return ready ? call('pg_text', [], []) : notReady();
@@ -136,10 +155,20 @@
   // A course page talks to an embedded lesson:
   //   frame.contentWindow.postMessage({type: 'playground', id: 1, op: 'set', args: ['n', 4096]}, '*')
   // and receives {type: 'playground-reply', id: 1, ok, result, metrics, error}.
-  const OPS = ['lessons', 'open', 'set', 'get', 'metrics', 'step', 'reset', 'play', 'state', 'layout', 'text'];
+  // Any origin may do so by design (a lesson is public, read-mostly state);
+  // a teacher who wants only their course page adds origin=https://their.site
+  // to the frame's URL, and messages from elsewhere are then ignored.
+  function originAllowed(origin) {
+    if (!ready) return true;
+    const r = api.get('origin');
+    const list = r && r.ok && r.value ? r.value.split(',') : [];
+    return list.length === 0 || list.indexOf(origin) >= 0 || origin === location.origin;
+  }
+  const OPS = ['lessons', 'open', 'set', 'get', 'metrics', 'step', 'reset', 'play', 'state', 'layout', 'text', 'export', 'link'];
   window.addEventListener('message', (event) => {
     const data = event.data;
     if (!data || typeof data !== 'object' || data.type !== 'playground') return;
+    if (!originAllowed(event.origin)) return;  // not one of the page's origin= list
     const id = typeof data.id === 'string' || typeof data.id === 'number' ? data.id : null;
     const reply = { type: 'playground-reply', id: id };
     const op = typeof data.op === 'string' ? data.op : '';
@@ -148,6 +177,9 @@
       reply.ok = false;
       reply.error = 'unknown operation ' + JSON.stringify(op.slice(0, 40)) + '; use one of ' + OPS.join(', ');
       toast(reply.error);
+    } else if (op === 'set' && args[0] === 'origin') {
+      reply.ok = false;  // the allow-list is the embedding page's URL's to set, not a message's
+      reply.error = 'set origin: only the frame\'s URL can say which pages may drive it';
     } else {
       const result = api[op].apply(null, args);
       reply.ok = !(result && typeof result === 'object' && result.ok === false);
@@ -309,6 +341,10 @@
     if (!ready || location.hash.slice(1) === lastState) return;
     const r = call('pg_apply_state', ['string'], [stateFromLocation()]);
     if (r && r.ok === false && r.error) toast(r.error);
+    // The state may not have changed (an unknown lesson, rejected values):
+    // show the address of the state actually in force, not what was typed.
+    const now = api.state();
+    if (now && location.hash.slice(1) !== now) history.replaceState(null, '', location.pathname + location.search + '#' + now);
   });
 
   // ------------------------------------------------------------- keyboard
@@ -403,6 +439,29 @@
   });
   document.getElementById('filter').addEventListener('input', renderGallery);
   document.getElementById('read-toggle').addEventListener('click', () => setReading(!document.body.classList.contains('reading')));
+  // Share: the exact-run link on the clipboard; the run as a JSON file.
+  document.getElementById('copy-link').addEventListener('click', async () => {
+    if (!ready) return;
+    const link = api.link();
+    try {
+      await navigator.clipboard.writeText(link);
+      toast('Link copied: it reopens this lesson at step ' + ((api.metrics() || {}).steps || 0) + ' with these settings');
+    } catch (e) {
+      toast('Copy this link: ' + link);
+    }
+  });
+  document.getElementById('download-run').addEventListener('click', () => {
+    if (!ready) return;
+    const run = api.export();
+    if (!run || run.ok === false) return toast('Nothing to download yet');
+    const blob = new Blob([JSON.stringify(run, null, 1)], { type: 'application/json' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = run.id + '-seed' + run.seed + '-step' + run.steps + '.json';
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  });
   document.getElementById('theme-toggle').addEventListener('click', () => {
     if (!ready) return;
     Module.ccall('pg_set_theme', null, ['number'], [document.body.classList.contains('light') ? 0 : 1]);

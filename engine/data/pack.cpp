@@ -18,6 +18,22 @@ uint64_t fnv1a64(const uint8_t* bytes, size_t n) {
   return h;
 }
 
+static uint64_t fnv1a64_continue(uint64_t h, const uint8_t* bytes, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    h ^= bytes[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+uint64_t pack_checksum(const uint8_t* bytes, size_t n) {
+  if (n < kPackHeaderSize) return fnv1a64(bytes, n);
+  static const uint8_t zeros[8] = {};
+  uint64_t h = fnv1a64(bytes, 32);
+  h = fnv1a64_continue(h, zeros, 8);
+  return fnv1a64_continue(h, bytes + 40, n - 40);
+}
+
 static uint32_t read_u32(const uint8_t* p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
@@ -58,8 +74,9 @@ bool load_pack(const uint8_t* bytes, size_t n, Pack& out, std::string& error) {
   const uint32_t rows = read_u32(bytes + 16), cols = read_u32(bytes + 20);
   const uint32_t classes = read_u32(bytes + 24), value_max = read_u32(bytes + 28);
   // Bounds first, so the size arithmetic below cannot overflow.
-  if (count == 0 || count > 10000000u || train_count > count || rows == 0 || rows > 1024 || cols == 0 ||
-      cols > 1024 || classes == 0 || classes > 256 || value_max == 0 || value_max > 255) {
+  // What a lesson needs: both splits non-empty, a real classification task, images.
+  if (count < 2 || count > 10000000u || train_count == 0 || train_count >= count || rows < 2 || rows > 1024 ||
+      cols < 2 || cols > 1024 || classes < 2 || classes > 256 || value_max == 0 || value_max > 255) {
     error = "data pack header is corrupt (count " + std::to_string(count) + ", train " + std::to_string(train_count) +
             ", " + std::to_string(rows) + "x" + std::to_string(cols) + ", classes " + std::to_string(classes) +
             ", value_max " + std::to_string(value_max) + "); " + kRebuildHint;
@@ -77,7 +94,7 @@ bool load_pack(const uint8_t* bytes, size_t n, Pack& out, std::string& error) {
   }
   const uint8_t* payload = bytes + kPackHeaderSize;
   const uint64_t stored = read_u64(bytes + 32);
-  const uint64_t computed = fnv1a64(payload, size_t(pixel_bytes + count));
+  const uint64_t computed = pack_checksum(bytes, n);
   if (stored != computed) {
     error = "data pack is corrupt: checksum " + hex64(computed) + " does not match the recorded " + hex64(stored) +
             "; " + kRebuildHint;
@@ -140,7 +157,7 @@ std::vector<uint8_t> encode_pack(const Pack& p) {
   for (size_t i = 0; i < p.name.size() && i < 16; ++i) bytes[40 + i] = uint8_t(p.name[i]);
   std::copy(p.pixels.begin(), p.pixels.end(), bytes.begin() + kPackHeaderSize);
   std::copy(p.labels.begin(), p.labels.end(), bytes.begin() + kPackHeaderSize + p.pixels.size());
-  write_u64(&bytes[32], fnv1a64(bytes.data() + kPackHeaderSize, payload));
+  write_u64(&bytes[32], pack_checksum(bytes.data(), bytes.size()));  // computed with the field still 0
   return bytes;
 }
 

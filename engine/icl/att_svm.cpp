@@ -193,6 +193,124 @@ AttSvmSolution solve_att_svm(const AttSvmData& data, const std::vector<int>& opt
   return sol;
 }
 
+std::vector<double> singular_values(const double* W, int d) {
+  Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> M(W, d, d);
+  const Eigen::VectorXd s = Eigen::JacobiSVD<Eigen::MatrixXd>(M).singularValues();
+  return std::vector<double>(s.data(), s.data() + s.size());
+}
+
+double nuclear_norm(const double* W, int d) {
+  double sum = 0.0;
+  for (double s : singular_values(W, d)) sum += s;
+  return sum;
+}
+
+NuclearSvmSolution solve_att_svm_nuclear(const AttSvmData& data, const std::vector<int>& opt, double gap_tol,
+                                         int max_iterations) {
+  using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const int d = data.d, dd = d * d;
+  NuclearSvmSolution out;
+  // The constraint matrices a_k (K, d*d), in solve_att_svm's order, and their Gram matrix.
+  std::vector<double> a;
+  for (int i = 0; i < data.n; ++i)
+    for (int t = 0; t < data.T; ++t) {
+      if (t == opt[i]) continue;
+      const double *xo = data.token(i, opt[i]), *xt = data.token(i, t), *z = data.query(i);
+      for (int r = 0; r < d; ++r)
+        for (int c = 0; c < d; ++c) a.push_back((xo[r] - xt[r]) * z[c]);
+    }
+  const int K = int(a.size()) / std::max(dd, 1);
+  const Eigen::Map<const Mat> A(a.data(), K, dd);
+  const Mat G = A * A.transpose();
+  for (int k = 0; k < K; ++k) out.feasible = out.feasible && G(k, k) > 0;
+  out.W.assign(size_t(dd), 0.0);
+  out.lambda.assign(size_t(K), 0.0);
+  if (!out.feasible || K == 0) return out;
+
+  // Start from the Frobenius solution (feasible), U = 0.
+  const AttSvmSolution fro = solve_att_svm(data, opt);
+  Eigen::VectorXd Z = Eigen::Map<const Eigen::VectorXd>(fro.W.data(), dd), W = Z, U = Eigen::VectorXd::Zero(dd);
+  Eigen::VectorXd nu = Eigen::VectorXd::Zero(K), best_W = Z, best_lambda = Eigen::VectorXd::Zero(K);
+  Eigen::Map<Eigen::VectorXd> lambda_out(out.lambda.data(), K);
+  double upper = INFINITY, lower = 0.0, svt_upper = INFINITY;
+  Eigen::VectorXd best_svt = Z;  // the best thresholded W: exactly low-rank, preferred when as good
+  double rho = 1.0 / std::max(Eigen::JacobiSVD<Eigen::MatrixXd>(Eigen::Map<const Mat>(fro.W.data(), d, d))
+                                  .singularValues()(0), 1e-12);
+  auto nuclear = [d](const Eigen::VectorXd& v) {
+    return Eigen::JacobiSVD<Eigen::MatrixXd>(Eigen::Map<const Mat>(v.data(), d, d)).singularValues().sum();
+  };
+  // Certified bounds from a candidate W (rescaled to feasibility) and multipliers lambda.
+  auto certify = [&](const Eigen::VectorXd& Wc, const Eigen::VectorXd& lam, bool thresholded) {
+    const double m = (A * Wc).minCoeff();
+    if (m > 0) {
+      const double value = nuclear(Wc) / m;
+      if (value < upper) upper = value, best_W = Wc / m;
+      if (thresholded && value < svt_upper) svt_upper = value, best_svt = Wc / m;
+    }
+    const Eigen::VectorXd S = A.transpose() * lam;
+    const double spec = Eigen::JacobiSVD<Eigen::MatrixXd>(Eigen::Map<const Mat>(S.data(), d, d)).singularValues()(0);
+    if (spec > 0 && lam.sum() / spec > lower) lower = lam.sum() / spec, best_lambda = lam / spec;
+  };
+  certify(Z, nu, false);
+  Eigen::JacobiSVD<Eigen::MatrixXd> svd(d, d, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  int it = 0;
+  for (; it < max_iterations; ++it) {
+    // W <- SVT(Z - U, 1/rho)
+    const Eigen::VectorXd P = Z - U;
+    svd.compute(Eigen::Map<const Mat>(P.data(), d, d));
+    const Eigen::VectorXd shrunk = (svd.singularValues().array() - 1.0 / rho).max(0.0).matrix();
+    const Eigen::MatrixXd Wm = svd.matrixU() * shrunk.asDiagonal() * svd.matrixV().transpose();
+    for (int r = 0; r < d; ++r)
+      for (int c = 0; c < d; ++c) W(r * d + c) = Wm(r, c);
+    // Z <- proj_C(W + U): Hildreth on nu, warm-started, working with <Z, a_k> = <Q, a_k> + (G nu)_k.
+    const Eigen::VectorXd Q = W + U;
+    const Eigen::VectorXd aq = A * Q;
+    Eigen::VectorXd g_nu = G * nu;
+    for (int sweep = 0; sweep < 2000; ++sweep) {
+      double change = 0.0;
+      for (int k = 0; k < K; ++k) {
+        const double next = std::max(0.0, nu(k) + (1.0 - aq(k) - g_nu(k)) / G(k, k));
+        const double delta = next - nu(k);
+        if (delta != 0.0) {
+          g_nu += delta * G.col(k);
+          nu(k) = next;
+          change = std::max(change, std::fabs(delta) * std::sqrt(G(k, k)));
+        }
+      }
+      if (change <= 1e-15 * (1.0 + Q.norm())) break;
+    }
+    const Eigen::VectorXd Z_prev = Z;
+    Z = Q + A.transpose() * nu;
+    U += W - Z;
+    // U = -sum nu_k a_k, so the multipliers of the constraints are rho nu.
+    if (it % 10 == 9 || it + 1 == max_iterations) {
+      certify(W, rho * nu, true);
+      certify(Z, rho * nu, false);
+      // Certified value, and iterates that have settled (W_* itself, not only its norm).
+      if (upper - lower <= gap_tol * upper && (W - Z).norm() <= 1e-10 * Z.norm()) {
+        ++it;
+        break;
+      }
+    }
+    // Residual balancing (Boyd et al. 2011, 3.4.1): rescale U with rho.
+    const double r_primal = (W - Z).norm(), r_dual = rho * (Z - Z_prev).norm();
+    if (r_primal > 10 * r_dual) rho *= 2, U /= 2, nu /= 2;
+    else if (r_dual > 10 * r_primal) rho /= 2, U *= 2, nu *= 2;
+  }
+  out.iterations = it;
+  // Z (feasible by construction, but full rank up to the ADMM error) usually
+  // wins by a hair; the thresholded W has the solution's exact rank.
+  if (svt_upper <= upper * (1 + gap_tol)) upper = svt_upper, best_W = best_svt;
+  for (int j = 0; j < dd; ++j) out.W[j] = best_W(j);
+  lambda_out = best_lambda;
+  out.nuclear_norm = upper;
+  out.dual_value = lower;
+  out.gap = upper > 0 ? (upper - lower) / upper : 0.0;
+  const std::vector<double> sv = singular_values(out.W.data(), d);
+  for (double v : sv) out.rank += v > 1e-6 * sv[0];
+  return out;
+}
+
 KktResiduals att_svm_kkt(const AttSvmData& data, const AttSvmSolution& sol) {
   const int d = data.d, K = int(sol.lambda.size());
   // Recover opt_i from the constraint list (the one token of sample i not listed).
@@ -276,6 +394,63 @@ double att_loss_grad(const AttSvmData& data, const double* W, double* grad) {
   return loss / n;
 }
 
+double att_loss_grad_direction(const AttSvmData& data, const double* W, double* grad, double* log_scale) {
+  const int T = std::min(data.T, 64), d = data.d, n = data.n;
+  double logp[64], gamma[64];
+  // Pass 1: the loss and the largest log(p_t p_s) over all samples and pairs.
+  double loss = 0.0, top = -INFINITY;
+  for (int i = 0; i < n; ++i) {
+    double smax = -INFINITY;
+    for (int t = 0; t < T; ++t) smax = std::max(smax, logp[t] = bilinear(data.token(i, t), W, data.query(i), d));
+    double sum = 0.0;
+    for (int t = 0; t < T; ++t) sum += detmath::exp(logp[t] - smax);
+    const double lse = detmath::log(sum);
+    double f = 0.0;
+    for (int t = 0; t < T; ++t) {
+      logp[t] -= smax + lse;
+      gamma[t] = 0.0;
+      for (int k = 0; k < d; ++k) gamma[t] += data.v[k] * data.token(i, t)[k];
+      f += detmath::exp(logp[t]) * gamma[t];
+    }
+    const double margin = data.Y[i] * f;
+    loss += margin > 0 ? detmath::log(1.0 + detmath::exp(-margin)) : -margin + detmath::log(1.0 + detmath::exp(margin));
+    for (int t = 0; t < T; ++t)
+      for (int s = t + 1; s < T; ++s)
+        if (gamma[t] != gamma[s]) top = std::max(top, logp[t] + logp[s]);
+  }
+  for (int j = 0; j < d * d; ++j) grad[j] = 0.0;
+  if (log_scale) *log_scale = std::isfinite(top) ? top : 0.0;
+  if (!std::isfinite(top)) return loss / n;
+  // Pass 2: sum_i dl/df_i sum_{t<s} e^(log p_t + log p_s - top) (gamma_t - gamma_s) (x_t - x_s) z_i^T.
+  for (int i = 0; i < n; ++i) {
+    double smax = -INFINITY;
+    for (int t = 0; t < T; ++t) smax = std::max(smax, logp[t] = bilinear(data.token(i, t), W, data.query(i), d));
+    double sum = 0.0;
+    for (int t = 0; t < T; ++t) sum += detmath::exp(logp[t] - smax);
+    const double lse = detmath::log(sum);
+    double f = 0.0;
+    for (int t = 0; t < T; ++t) {
+      logp[t] -= smax + lse;
+      gamma[t] = 0.0;
+      for (int k = 0; k < d; ++k) gamma[t] += data.v[k] * data.token(i, t)[k];
+      f += detmath::exp(logp[t]) * gamma[t];
+    }
+    const double dl_df = -data.Y[i] / (1.0 + detmath::exp(data.Y[i] * f)) / n;
+    const double* z = data.query(i);
+    for (int t = 0; t < T; ++t)
+      for (int s = t + 1; s < T; ++s) {
+        const double coef = dl_df * detmath::exp(logp[t] + logp[s] - top) * (gamma[t] - gamma[s]);
+        if (coef == 0.0) continue;
+        const double *xt = data.token(i, t), *xs = data.token(i, s);
+        for (int r = 0; r < d; ++r) {
+          const double dx = coef * (xt[r] - xs[r]);
+          for (int c = 0; c < d; ++c) grad[r * d + c] += dx * z[c];
+        }
+      }
+  }
+  return loss / n;
+}
+
 double matrix_correlation(const double* A, const double* B, int size) {
   double ab = 0.0, aa = 0.0, bb = 0.0;
   for (int j = 0; j < size; ++j) {
@@ -308,7 +483,7 @@ void AttGdRun::reset(const AttSvmData& data, const AttGdConfig& config) {
     fill_normal(rng, W_.data(), d * d, std_dev);
   }
   steps_ = 0;
-  loss_ = att_loss_grad(data_, W_.data(), grad_.data());
+  loss_ = att_loss_grad_direction(data_, W_.data(), grad_.data());
 }
 
 void AttGdRun::refresh_w() {
@@ -326,7 +501,8 @@ int AttGdRun::step(int max_steps, double budget_ms) {
   const int d = data_.d;
   // The official code divides by ||grad|| + 2.2e-16, which stalls the run once the
   // softmax saturates (||grad|| ~ 1e-16 at ||W|| ~ 40); dividing by ||grad|| alone
-  // keeps the step length lr until the non-selected weights underflow.
+  // keeps the step length lr, and the gradient is formed rescaled
+  // (att_loss_grad_direction), so it does not underflow either.
   auto normalized_step = [&](std::vector<double>& param, const std::vector<double>& g) {
     double norm = 0.0;
     for (double v : g) norm += v * v;
@@ -355,7 +531,7 @@ int AttGdRun::step(int max_steps, double budget_ms) {
     } else {
       normalized_step(W_, grad_);
     }
-    loss_ = att_loss_grad(data_, W_.data(), grad_.data());
+    loss_ = att_loss_grad_direction(data_, W_.data(), grad_.data());
     ++steps_;
     ++done;
     if (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() >= budget_ms) break;

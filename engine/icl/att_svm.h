@@ -21,6 +21,7 @@
 // With W = K Q^T the limit is the nuclear-norm SVM instead; for one sample the
 // Frobenius solution is rank one (W_mm = u z^T / ||z||^2), so the two coincide.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -66,10 +67,52 @@ struct KktResiduals {
 };
 KktResiduals att_svm_kkt(const AttSvmData& data, const AttSvmSolution& sol);
 
+// ---------------------------------------------------------- nuclear-norm Att-SVM
+// With W = K Q^T trained through its factors, the limit direction is that of
+//   W_* = argmin ||W||_*  s.t.  <W, a_k>_F >= 1,   a_k = (x_opt - x_t) z^T
+// (the nuclear norm: the sum of the singular values).  Solved by ADMM on
+// min ||W||_* + 1_C(Z) s.t. W = Z, C the polyhedron of the margin constraints:
+//   W <- SVT(Z - U, 1/rho)    singular-value thresholding: shrink each sigma by 1/rho
+//   Z <- proj_C(W + U)        a QP: Z = P + sum nu_k a_k, nu >= 0, by Hildreth (warm-started)
+//   U <- U + W - Z
+// rho adapted by residual balancing.  The certificate is a duality gap: the dual
+// is max sum_k lambda_k s.t. lambda >= 0, ||sum_k lambda_k a_k||_2 <= 1 (the
+// spectral norm, dual to the nuclear norm), so for any lambda >= 0 and any
+// feasible W
+//   sum_k lambda_k / ||sum_k lambda_k a_k||_2  <=  ||W_*||_*  <=  ||W||_*.
+// ADMM's multipliers (lambda = rho nu) give the lower end; W rescaled to
+// min_k <W, a_k> = 1 (the constraints are homogeneous) gives the upper end.
+// The nuclear norm is not strictly convex: the value is unique, W_* may not be.
+// With one sample (or d = 1) W_* is the Frobenius solution (rank one, u z^T).
+struct NuclearSvmSolution {
+  std::vector<double> W;       // (d, d) feasible: min_k <W, a_k> = 1
+  std::vector<double> lambda;  // dual certificate, same constraint order as AttSvmSolution
+  double nuclear_norm = 0;     // ||W||_*, the upper bound
+  double dual_value = 0;       // sum lambda / ||sum lambda a||_2, the lower bound
+  double gap = INFINITY;       // (nuclear_norm - dual_value) / nuclear_norm
+  int iterations = 0;
+  int rank = 0;                // singular values above 1e-6 sigma_max
+  bool feasible = true;
+};
+NuclearSvmSolution solve_att_svm_nuclear(const AttSvmData& data, const std::vector<int>& opt, double gap_tol = 1e-9,
+                                         int max_iterations = 20000);
+
+// Singular values of W (d, d), largest first; and ||W||_*.
+std::vector<double> singular_values(const double* W, int d);
+double nuclear_norm(const double* W, int d);
+
 // f(X_i); probs (T,) receives softmax(X_i W z_i) when not null.
 double att_forward(const AttSvmData& data, int i, const double* W, double* probs = nullptr);
 // Mean logistic loss and its gradient in W (d, d).
 double att_loss_grad(const AttSvmData& data, const double* W, double* grad);
+
+// The same mean loss, and c * grad for some c > 0 chosen so that the largest
+// term is of order 1: normalized GD needs only the direction, and once the
+// softmax saturates every term of the plain gradient carries a factor
+// p_t ~ e^-(score gap) that underflows to 0 near ||W|| ~ 1000, freezing the run.
+// Uses df/dW = 1/2 sum_{t,s} p_t p_s (gamma_t - gamma_s)(x_t - x_s) z^T with the
+// products p_t p_s formed in the log domain.  Returns the loss; *log_scale = -log c.
+double att_loss_grad_direction(const AttSvmData& data, const double* W, double* grad, double* log_scale = nullptr);
 
 // <A, B>_F / (||A||_F ||B||_F)
 double matrix_correlation(const double* A, const double* B, int size);

@@ -143,12 +143,67 @@ double ridge_risk_asymptotic(int d, int n, double noise_var, double tau2) {
   return noise_var + noise_var * gamma * m;
 }
 
+namespace {
+
+// R(eta) = sigma^2 + s [tau^2 (d - 2 eta t1 + eta^2 t2) + eta^2 sigma^2 nz]: the
+// three expectations of a one-step estimator eta * (1/n) sum_l y_l x~_l.
+struct StepMoments {
+  double t1, t2, nz;  // E tr M, E tr M^2, E ||(1/n) sum eps_l x~_l||^2 / sigma^2
+};
+
+double step_risk(const StepMoments& m, int d, double noise_var, double tau2, double s, double eta) {
+  return noise_var + s * (tau2 * (d - 2.0 * eta * m.t1 + eta * eta * m.t2) + eta * eta * noise_var * m.nz);
+}
+double step_opt(const StepMoments& m, double noise_var, double tau2) {
+  return tau2 * m.t1 / (tau2 * m.t2 + noise_var * m.nz);
+}
+
+StepMoments plain_moments(int d, int n, const InputMoments& x) {
+  const double s = x.var;
+  return {d * s, (double(d) / n) * (x.m4 + (n + d - 2.0) * s * s), d * s / n};
+}
+
+// Centred inputs x~_l = x_l - xbar.  Per coordinate, x~_l = sum_k a_k u_k with
+// a_l = (n-1)/n and the other n - 1 a_k = -1/n, so for independent u_k
+//   E x~_l^2 = s (n-1)/n,  E x~_l x~_m = -s/n,
+//   E x~_l^4 = m4 A4 + 3 s^2 (S2^2 - A4),   S2 = sum a^2 = (n-1)/n, A4 = sum a^4,
+//   E x~_l^2 x~_m^2 = (m4 - 3 s^2) C4 + s^2 (S2^2 + 2 (sum a b)^2),  sum a b = -1/n,
+//     C4 = sum a_k^2 b_k^2 = (2 (n-1)^2 + n - 2) / n^4,
+// and across the d coordinates E (x~_l^T x~_m)^2 = d(d-1) c_lm^2 + d q_lm.
+StepMoments centred_moments(int d, int n, const InputMoments& x) {
+  const double s = x.var, m4 = x.m4, nn = n;
+  const double S2 = (nn - 1) / nn, A4 = (std::pow(nn - 1, 4) + (nn - 1)) / std::pow(nn, 4);
+  const double C4 = (2 * (nn - 1) * (nn - 1) + nn - 2) / std::pow(nn, 4);
+  const double q_ll = m4 * A4 + 3 * s * s * (S2 * S2 - A4);
+  const double q_lm = (m4 - 3 * s * s) * C4 + s * s * (S2 * S2 + 2.0 / (nn * nn));
+  const double c_ll = s * (nn - 1) / nn, c_lm = -s / nn;
+  const double diag = d * (d - 1.0) * c_ll * c_ll + d * q_ll, off = d * (d - 1.0) * c_lm * c_lm + d * q_lm;
+  const double t2 = (nn * diag + nn * (nn - 1) * off) / (nn * nn);
+  return {d * s * (nn - 1) / nn, t2, d * s * (nn - 1) / (nn * nn)};
+}
+
+}  // namespace
+
+double gd_risk(int d, int n, double noise_var, double tau2, double eta, const InputMoments& x) {
+  return step_risk(plain_moments(d, n, x), d, noise_var, tau2, x.var, eta);
+}
+double gd_step_opt(int d, int n, double noise_var, double tau2, const InputMoments& x) {
+  return step_opt(plain_moments(d, n, x), noise_var, tau2);
+}
+double debiased_gd_risk(int d, int n, double noise_var, double tau2, double eta, const InputMoments& x) {
+  return step_risk(centred_moments(d, n, x), d, noise_var, tau2, x.var, eta);
+}
+double debiased_gd_step_opt(int d, int n, double noise_var, double tau2, const InputMoments& x) {
+  return step_opt(centred_moments(d, n, x), noise_var, tau2);
+}
+
 BaselineLosses evaluate_baselines(const PromptBatch& batch, const PromptConfig& config) {
   const int n = batch.n, d = batch.d;
   const double tau2 = config.prior == TaskPrior::isotropic_over_d ? 1.0 / d : 1.0;
   const double lambda = config.noise_var / tau2;
-  const double eta = gd_step_opt(d, n, config.noise_var, tau2);
-  const double eta_deb = debiased_gd_step_opt(d, n, config.noise_var, tau2);
+  const InputMoments moments = input_moments(config);
+  const double eta = gd_step_opt(d, n, config.noise_var, tau2, moments);
+  const double eta_deb = debiased_gd_step_opt(d, n, config.noise_var, tau2, moments);
   BaselineLosses sums;
   for (int b = 0; b < batch.B; ++b) {
     const double *x = batch.x_of(b), *y = batch.y_of(b), *xq = batch.xq_of(b);

@@ -81,13 +81,31 @@ double ols_risk(int d, int n, double noise_var, double tau2);
 // A reference line only: at d = 10 it is a few percent off the finite-d risk.
 double ridge_risk_asymptotic(int d, int n, double noise_var, double tau2);
 
+// -------------------------------------------- closed forms for any i.i.d. x
+// x with independent coordinates of variance s and fourth moment m4 (U(-1, 1):
+// s = 1/3, m4 = 1/5).  With M = X^T X / n and ŵ = eta M w + (eta/n) X^T eps,
+//   R(eta) = sigma^2 + s [tau^2 (d - 2 eta E tr M + eta^2 E tr M^2) + eta^2 sigma^2 E tr M / n]
+//   E tr M = d s,   E tr M^2 = (d/n) [m4 + (n + d - 2) s^2]
+// (the diagonal terms E||x||^4 = d m4 + d(d-1) s^2, the others E (x_i^T x_j)^2 = d s^2).
+// Gaussian moments give back gd_risk.  Debiased GD (x centred on the context
+// mean) needs the fourth moments of centred samples; see baselines.cpp.
+// These are exact for any n, d; OLS has no such closed form outside the
+// Gaussian case (E (X^T X)^-1 depends on the whole distribution).
+double gd_risk(int d, int n, double noise_var, double tau2, double eta, const InputMoments& x);
+double gd_step_opt(int d, int n, double noise_var, double tau2, const InputMoments& x);
+double debiased_gd_risk(int d, int n, double noise_var, double tau2, double eta, const InputMoments& x);
+double debiased_gd_step_opt(int d, int n, double noise_var, double tau2, const InputMoments& x);
+// The signal power E (beta^T x_q)^2 = tau^2 d s: predicting 0 costs this (plus sigma^2).
+inline double signal_power(int d, double tau2, const InputMoments& x) { return tau2 * d * x.var; }
+
 // -------------------------------------------------------- Monte Carlo check
 
 struct BaselineLosses {
   double ols = 0, ridge = 0, gd = 0, debiased_gd = 0, averaging = 0, knn = 0;
 };
 // Mean squared error against y_q over a batch, with ridge_lambda(config),
-// gd_step_opt and debiased_gd_step_opt for the batch's own (n, d).
+// gd_step_opt and debiased_gd_step_opt for the batch's own (n, d) and the
+// config's input distribution.
 BaselineLosses evaluate_baselines(const PromptBatch& batch, const PromptConfig& config);
 
 }  // namespace icl

@@ -27,10 +27,15 @@ void sample_prompts(const PromptConfig& config, pg::Rng& rng, PromptBatch& out) 
     double* x = out.x.data() + size_t(b) * n * d;
     double* y = out.y.data() + size_t(b) * n;
     double* xq = out.xq.data() + size_t(b) * d;
+    const bool uniform = config.x_dist == InputDist::uniform;
+    auto fill_inputs = [&](double* out, int count) {
+      if (!uniform) return fill_normal(rng, out, count);
+      for (int k = 0; k < count; ++k) out[k] = rng.uniform(-1.0, 1.0);
+    };
     fill_normal(rng, beta, d, tau);
-    fill_normal(rng, x, n * d);
+    fill_inputs(x, n * d);
     fill_normal(rng, y, n, sigma);  // the label noise first, then add the signal
-    fill_normal(rng, xq, d);
+    fill_inputs(xq, d);
     double noise_q;
     fill_normal(rng, &noise_q, 1, sigma);
     for (int l = 0; l < n; ++l) {

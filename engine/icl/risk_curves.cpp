@@ -1,6 +1,8 @@
 // risk_curves.cpp - see risk_curves.h.
 #include "engine/icl/risk_curves.h"
 
+#include <cmath>
+
 #include "engine/icl/lsa.h"
 
 namespace icl {
@@ -11,7 +13,8 @@ std::vector<RiskCurvePoint> risk_curves(const PromptConfig& config, const std::v
   if (prompts < 1) prompts = 1;
   if (layers < 1) layers = 1;
   const int d = config.d;
-  const double tau2 = prior_variance(config), scale = 1.0 / (tau2 * d);
+  const InputMoments moments = input_moments(config);
+  const double tau2 = prior_variance(config), scale = 1.0 / signal_power(d, tau2, moments);
   const pg::Rng root(seed);
   LsaShape shape;
   shape.d = d;
@@ -28,7 +31,7 @@ std::vector<RiskCurvePoint> risk_curves(const PromptConfig& config, const std::v
     sample_prompts(c, rng, batch);
     RiskCurvePoint p;
     p.n = n;
-    p.gd_step = gd_step_opt(d, n, c.noise_var, tau2);
+    p.gd_step = gd_step_opt(d, n, c.noise_var, tau2, moments);
     p.mc = evaluate_baselines(batch, c);
     const double lsa_eta = eta > 0 ? eta : p.gd_step;
     lsa_set_gd_construction(shape, params.data(), lsa_eta);
@@ -44,10 +47,11 @@ std::vector<RiskCurvePoint> risk_curves(const PromptConfig& config, const std::v
     p.mc.debiased_gd *= scale;
     p.mc.averaging *= scale;
     p.mc.knn *= scale;
-    p.ols_closed = ols_risk(d, n, c.noise_var, tau2) * scale;
-    p.averaging_closed = averaging_risk(d, n, c.noise_var, tau2) * scale;
-    p.gd_tuned_closed = gd_risk(d, n, c.noise_var, tau2, p.gd_step) * scale;
-    p.lsa_closed = layers == 1 ? gd_risk(d, n, c.noise_var, tau2, lsa_eta) * scale : 0.0;
+    // OLS in closed form for Gaussian x only (NaN otherwise).
+    p.ols_closed = c.x_dist == InputDist::gaussian ? ols_risk(d, n, c.noise_var, tau2) * scale : NAN;
+    p.averaging_closed = gd_risk(d, n, c.noise_var, tau2, 1.0, moments) * scale;
+    p.gd_tuned_closed = gd_risk(d, n, c.noise_var, tau2, p.gd_step, moments) * scale;
+    p.lsa_closed = layers == 1 ? gd_risk(d, n, c.noise_var, tau2, lsa_eta, moments) * scale : 0.0;
     out.push_back(p);
   }
   return out;

@@ -91,11 +91,21 @@ double spectral_norm(const double* A, int n, int d) {
   return Eigen::JacobiSVD<Eigen::MatrixXd>(M).singularValues()(0);
 }
 
+double softmax_rounding_bound(int n, int d, double a_norm, double x_norm) {
+  const double u = 1.1102230246251565e-16;  // 2^-53
+  return u * ((4.0 * d + 4.0) * a_norm * x_norm + n + 8.0);
+}
+
+double lipschitz_step_floor(int n, int d, double a_norm, double x_norm, double tol) {
+  return a_norm > 0 ? 4.0 * softmax_rounding_bound(n, d, a_norm, x_norm) / (tol * a_norm) : 0.0;
+}
+
 void SoftmaxRegressionGd::reset(const SoftmaxRegression& problem, const double* x0, double lr, int max_path) {
   problem_ = problem;
   const int n = problem.n, d = problem.d;
   lr_ = lr;
   x_.assign(x0, x0 + d);
+  x_prev_.assign(x0, x0 + d);
   x0_.assign(x0, x0 + d);
   g_.assign(size_t(d), 0.0);
   f_.assign(size_t(n), 0.0);
@@ -107,7 +117,7 @@ void SoftmaxRegressionGd::reset(const SoftmaxRegression& problem, const double* 
   std::copy(x0, x0 + d, path_.begin());
   path_count_ = 1;
   steps_ = 0;
-  last_ratio_ = 0.0;
+  last_ratio_ = last_dx_norm_ = last_floor_ = 0.0;
   a_norm_ = spectral_norm(problem.A.data(), n, d);
   loss_ = problem.loss(x_.data());
 }
@@ -119,13 +129,20 @@ int SoftmaxRegressionGd::step(int max_steps, double budget_ms) {
   while (done < max_steps) {
     problem_.forward(x_.data(), f_prev_.data());
     problem_.grad_given_f(f_prev_.data(), g_.data());
-    double dx_sq = 0.0;
+    // dx is what the stored x really moved by (x + dx is rounded), so the
+    // measured ratio is that of the step taken.
+    double dx_sq = 0.0, x_sq = 0.0, x_prev_sq = 0.0;
     for (int k = 0; k < d; ++k) {
-      const double dx = -lr_ * g_[k];
-      x_[k] += dx;
+      x_prev_[k] = x_[k];
+      x_[k] += -lr_ * g_[k];
+      const double dx = x_[k] - x_prev_[k];
       dx_total_[k] += dx;
       dx_sq += dx * dx;
+      x_sq += x_[k] * x_[k];
+      x_prev_sq += x_prev_[k] * x_prev_[k];
     }
+    last_dx_norm_ = std::sqrt(dx_sq);
+    last_floor_ = lipschitz_step_floor(n, d, a_norm_, std::sqrt(std::max(x_sq, x_prev_sq)), kLipschitzRoundingTol);
     problem_.forward(x_.data(), f_.data());
     double df_sq = 0.0, loss = 0.0;
     for (int i = 0; i < n; ++i) {

@@ -12,6 +12,22 @@
 // on the weights has a data-side twin.  Because ||diag f - f f^T||_2 <= 1/2,
 //   ||f(A, x + dx) - f(A, x)|| <= 1/2 ||A||_2 ||dx||.
 // All exps are detmath::exp, so a GD path is the same native and in wasm.
+//
+// Measuring ||df|| / ||dx|| in floating point.  Once GD has converged, ||dx||
+// is ~1e-17 and the computed ||df|| is rounding noise, so the measured ratio
+// means nothing (it reached 1.6 times the proven bound).  The error model,
+// with u = 2^-53 the unit roundoff and z = A x:
+//   z_i = a_i^T x           abs. error <= d u ||a_i|| ||x|| <= d u ||A||_2 ||x||
+//   z_i - z_max             abs. error <= (2d + 2) u ||A||_2 ||x||  (both terms, one subtraction)
+//   exp, sum of n, divide   rel. error <= 4u (detmath::exp), (n - 1) u, u
+// so the computed f_i = f_i (1 + delta_i) with |delta_i| <= delta(x), twice the
+// argument error (the normalizer carries it too) plus the rest:
+//   delta(x) = u ((4d + 4) ||A||_2 ||x|| + n + 8),   and ||f^ - f||_2 <= delta(x)
+// (||f||_2 <= 1).  A measured step then obeys
+//   ||df^|| / (1/2 ||A|| ||dx||) <= ||df|| / (1/2 ||A|| ||dx||) + 4 delta / (||A|| ||dx||),
+// and the excess is at most tol once ||dx|| >= 4 delta / (tol ||A||_2): the
+// rounding floor.  dx is the difference of the stored iterates, not -lr g, so
+// the rounding of x + dx does not enter.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -47,6 +63,13 @@ void data_twin(const double* A, int n, int d, const double* x, const double* dx,
 // ||A||_2, the largest singular value.
 double spectral_norm(const double* A, int n, int d);
 
+// delta(x) above: a bound on ||f^(A, x) - f(A, x)||_2 for the computed f^.
+double softmax_rounding_bound(int n, int d, double a_norm, double x_norm);
+// The smallest ||dx|| at which rounding moves ||df|| / (1/2 ||A|| ||dx||) by
+// at most tol: 4 delta(x) / (tol ||A||_2), ||x|| the larger of the two ends.
+double lipschitz_step_floor(int n, int d, double a_norm, double x_norm, double tol);
+constexpr double kLipschitzRoundingTol = 1e-6;  // the lesson's tol
+
 // Gradient descent on x, with its data twin A_t = A + (A (x_t - x_0)) x_0^T / ||x_0||^2
 // (so f(A_t, x_0) = f(A, x_t) at every step) and the path recorded.
 class SoftmaxRegressionGd {
@@ -59,17 +82,23 @@ class SoftmaxRegressionGd {
   const std::vector<double>& x() const { return x_; }
   const std::vector<double>& twin() const { return twin_; }  // (n, d), refreshed each step
   double loss() const { return loss_; }
-  // ||f(x_t) - f(x_{t-1})|| / ||x_t - x_{t-1}|| of the last step, next to 1/2 ||A||_2.
+  // ||f(x_t) - f(x_{t-1})|| / ||x_t - x_{t-1}|| of the last step, next to 1/2 ||A||_2
+  // (x_t - x_{t-1} as stored; 0 if the step did not move x).
   double last_ratio() const { return last_ratio_; }
+  double last_dx_norm() const { return last_dx_norm_; }
+  // lipschitz_step_floor for the last step (tol kLipschitzRoundingTol), and
+  // whether the step was above it (its ratio is then meaningful to tol).
+  double last_floor() const { return last_floor_; }
+  bool last_counted() const { return last_dx_norm_ >= last_floor_ && last_dx_norm_ > 0; }
   double lipschitz_bound() const { return 0.5 * a_norm_; }
   int path_size() const { return path_count_; }
   const double* path_point(int i) const { return &path_[size_t(i) * problem_.d]; }
 
  private:
   SoftmaxRegression problem_;
-  double lr_ = 0.1, loss_ = 0, last_ratio_ = 0, a_norm_ = 0;
+  double lr_ = 0.1, loss_ = 0, last_ratio_ = 0, a_norm_ = 0, last_dx_norm_ = 0, last_floor_ = 0;
   int steps_ = 0, path_count_ = 0, max_path_ = 0;
-  std::vector<double> x_, x0_, g_, f_, f_prev_, dx_total_, twin_, path_;
+  std::vector<double> x_, x_prev_, x0_, g_, f_, f_prev_, dx_total_, twin_, path_;
 };
 
 }  // namespace icl

@@ -43,9 +43,17 @@ void softmax_three_pass_reload_ref(const float* x, float* y, size_t n);
 // Three passes, summing only, then recomputing e^(x - mu) / s.
 void softmax_three_pass_recompute(const float* x, float* y, size_t n);
 void softmax_three_pass_recompute_ref(const float* x, float* y, size_t n);
-// Two passes (Dukhan & Ablavatski 2020): running (mantissa, exponent) sum.
+// Two passes (Dukhan & Ablavatski 2020): running (mantissa, exponent) sum,
+// lean as XNNPACK's f32-raddextexp / f32-vscaleextexp: one rescale of the
+// sum per block of 16 elements after the block's largest exponent, 2^d in 3
+// operations, no clamp (the sum's own check catches what a clamp would).
 void softmax_two_pass(const float* x, float* y, size_t n);
 void softmax_two_pass_ref(const float* x, float* y, size_t n);
+// The first version, kept to be measured against: rescales the sum on every
+// vector, builds 2^d in 6 operations and clamps x in both passes.  Same results
+// within the same ulp bound.
+void softmax_two_pass_v1(const float* x, float* y, size_t n);
+void softmax_two_pass_v1_ref(const float* x, float* y, size_t n);
 // Online normalizer (Milakov & Gimelshein 2018): running max and rescaled sum.
 void softmax_online(const float* x, float* y, size_t n);
 void softmax_online_ref(const float* x, float* y, size_t n);
@@ -57,6 +65,33 @@ void softmax_naive_ref(const float* x, float* y, size_t n);
 // special-value rules as above.  Its error (~1e-16 relative) is far below a
 // float ulp, so it stands in for exact arithmetic in the tests.
 void softmax_reference(const float* x, double* y, size_t n);
+
+// ---- the fast paths above, one pass at a time over pieces of the row --------------
+// Each fast path is a fixed sequence of passes over the row.  Running it a
+// piece at a time gives exactly the bits of one call, provided the pieces of a
+// pass come in order and every boundary is a multiple of kSoftmaxPiece (so a
+// caller that must not block, like the lesson timing a 64M-element row between
+// frames, measures the real kernel):
+//   SoftmaxPasses s(SoftmaxAlg::two_pass, n);
+//   for (int p = 0; p < s.passes(); ++p)
+//     for (size_t b = 0; b < n; b += piece) softmax_pass(s, p, x, y, b, b + piece < n ? b + piece : n);
+// Rows that need the special-value rules or the two-pass fallback are done
+// whole by the first piece of the last pass.
+enum class SoftmaxAlg { three_pass_reload, three_pass_recompute, two_pass, two_pass_v1, online };
+constexpr size_t kSoftmaxPiece = 256;
+struct SoftmaxPasses {
+  SoftmaxPasses(SoftmaxAlg a, size_t length);
+  int passes() const;
+  SoftmaxAlg alg;
+  size_t n;
+  // Carried between pieces (meaning per algorithm): lane accumulators, the
+  // scalar tail's, and what the last pass needs.
+  float acc[3][4];
+  float tail[2];
+  float mu, lo, scale;
+  bool whole_row_done;
+};
+void softmax_pass(SoftmaxPasses& s, int pass, const float* x, float* y, size_t begin, size_t end);
 
 // ---- rows: x, y are (rows, n), row-major -------------------------------------------
 // softmax of each row: the three-pass reload algorithm (the fastest variant

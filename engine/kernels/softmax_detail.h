@@ -105,16 +105,19 @@ inline void kahan_add(simd::f32x4& total, simd::f32x4& comp, simd::f32x4 term) {
   total = t;
 }
 
+// One piece [begin, end) of the sum, carrying the running (total, comp) and
+// the scalar tail between pieces: pieces whose boundaries are multiples of
+// kSumChunk give exactly the bits of one call over the whole row.  n is the
+// row's length (the scalar tail is summed only in its last chunk).
 template <bool kStore, bool kInRange = false>
-inline float sum_exp(const float* x, float* y, size_t n, float mu) {
+inline void sum_exp_piece(const float* x, float* y, size_t begin, size_t end, float mu, simd::f32x4& total,
+                          simd::f32x4& comp, float& tail) {
   const simd::f32x4 vmu = simd::set1(mu);
-  simd::f32x4 total = simd::zero(), comp = simd::zero();
-  float tail = 0.0f;
-  for (size_t c = 0; c < n; c += kSumChunk) {
-    const size_t end = n - c < kSumChunk ? n : c + kSumChunk;
+  for (size_t c = begin; c < end; c += kSumChunk) {
+    const size_t chunk_end = end - c < kSumChunk ? end : c + kSumChunk;
     simd::f32x4 s0 = simd::zero(), s1 = simd::zero(), s2 = simd::zero(), s3 = simd::zero();
     size_t i = c;
-    for (; i + 16 <= end; i += 16) {
+    for (; i + 16 <= chunk_end; i += 16) {
       const simd::f32x4 e0 = exp_row<kInRange>(simd::sub(simd::load(x + i), vmu));
       const simd::f32x4 e1 = exp_row<kInRange>(simd::sub(simd::load(x + i + 4), vmu));
       const simd::f32x4 e2 = exp_row<kInRange>(simd::sub(simd::load(x + i + 8), vmu));
@@ -130,18 +133,24 @@ inline float sum_exp(const float* x, float* y, size_t n, float mu) {
       s2 = simd::add(s2, e2);
       s3 = simd::add(s3, e3);
     }
-    for (; i + 4 <= end; i += 4) {
+    for (; i + 4 <= chunk_end; i += 4) {
       const simd::f32x4 e = exp_row<kInRange>(simd::sub(simd::load(x + i), vmu));
       if (kStore) simd::store(y + i, e);
       s0 = simd::add(s0, e);
     }
-    for (; i < end; ++i) {  // only in the last chunk
+    for (; i < chunk_end; ++i) {  // only in the last chunk
       const float e = exp_scalar(x[i] - mu);
       if (kStore) y[i] = e;
       tail += e;
     }
     kahan_add(total, comp, simd::add(simd::add(s0, s1), simd::add(s2, s3)));
   }
+}
+template <bool kStore, bool kInRange = false>
+inline float sum_exp(const float* x, float* y, size_t n, float mu) {
+  simd::f32x4 total = simd::zero(), comp = simd::zero();
+  float tail = 0.0f;
+  sum_exp_piece<kStore, kInRange>(x, y, 0, n, mu, total, comp, tail);
   return simd::hsum(simd::sub(total, comp)) + tail;
 }
 template <bool kStore>

@@ -5,8 +5,20 @@
 
 namespace nn {
 
+// Output columns ox whose input column ox + j - pad lies inside the image:
+// [lo, hi) (hi <= lo when none does, e.g. a 5-wide kernel on a 1-wide map).
+static inline void valid_columns(int j, const ConvShape& s, int& lo, int& hi) {
+  const int OW = s.out_width();
+  lo = s.pad - j > 0 ? s.pad - j : 0;
+  hi = s.width + s.pad - j < OW ? s.width + s.pad - j : OW;
+  if (hi < lo) hi = lo;
+}
+
 // col (IC*K*K, OH*OW): row (c, i, j) holds the input pixel that kernel tap
 // (i, j) of channel c sees at every output position, 0 outside the image.
+// Each output row is a zero head, a copied run of the input row and a zero
+// tail, so the inner loops have no per-pixel bounds test (it was 30% of a
+// CNN training step natively with one).
 static void im2col(float* col, const float* x, const ConvShape& s) {
   const int OH = s.out_height(), OW = s.out_width(), K = s.kernel;
   for (int c = 0; c < s.in_channels; ++c) {
@@ -14,6 +26,8 @@ static void im2col(float* col, const float* x, const ConvShape& s) {
     for (int i = 0; i < K; ++i) {
       for (int j = 0; j < K; ++j) {
         float* row = col + ((c * K + i) * K + j) * OH * OW;
+        int lo, hi;
+        valid_columns(j, s, lo, hi);
         for (int oy = 0; oy < OH; ++oy) {
           const int y = oy + i - s.pad;
           float* dst = row + oy * OW;
@@ -22,10 +36,10 @@ static void im2col(float* col, const float* x, const ConvShape& s) {
             continue;
           }
           const float* src = plane + y * s.width;
-          for (int ox = 0; ox < OW; ++ox) {
-            const int xx = ox + j - s.pad;
-            dst[ox] = (xx >= 0 && xx < s.width) ? src[xx] : 0.0f;
-          }
+          const int shift = j - s.pad;  // output column ox reads input column ox + shift
+          for (int ox = 0; ox < lo; ++ox) dst[ox] = 0.0f;
+          for (int ox = lo; ox < hi; ++ox) dst[ox] = src[ox + shift];
+          for (int ox = hi; ox < OW; ++ox) dst[ox] = 0.0f;
         }
       }
     }
@@ -40,15 +54,15 @@ static void col2im_accumulate(float* dx, const float* dcol, const ConvShape& s) 
     for (int i = 0; i < K; ++i) {
       for (int j = 0; j < K; ++j) {
         const float* row = dcol + ((c * K + i) * K + j) * OH * OW;
+        int lo, hi;
+        valid_columns(j, s, lo, hi);
         for (int oy = 0; oy < OH; ++oy) {
           const int y = oy + i - s.pad;
           if (y < 0 || y >= s.height) continue;
           const float* src = row + oy * OW;
           float* dst = plane + y * s.width;
-          for (int ox = 0; ox < OW; ++ox) {
-            const int xx = ox + j - s.pad;
-            if (xx >= 0 && xx < s.width) dst[xx] += src[ox];
-          }
+          const int shift = j - s.pad;
+          for (int ox = lo; ox < hi; ++ox) dst[ox + shift] += src[ox];
         }
       }
     }

@@ -13,6 +13,8 @@ MarginSoftmax::MarginSoftmax(const MarginConfig& c, uint64_t seed) : config(c), 
 const char* MarginSoftmax::name() const {
   const bool arc = config.kind == MarginKind::arc;
   if (!config.elastic) return arc ? "ArcFace" : "CosFace";
+  if (config.plus && config.plus_mapping == PlusMapping::official_code)
+    return arc ? "ElasticArcFace+ (code)" : "ElasticCosFace+ (code)";
   if (config.plus) return arc ? "ElasticArcFace+" : "ElasticCosFace+";
   return arc ? "ElasticArcFace" : "ElasticCosFace";
 }
@@ -22,6 +24,8 @@ void MarginSoftmax::reserve(int max_batch, int) {
   drawn_.assign(max_batch, 0.0f);
   target_cos_.assign(max_batch, 0.0f);
   sorted_.assign(max_batch, 0.0f);
+  rank_a_.assign(max_batch, 0.0f);
+  rank_b_.assign(max_batch, 0.0f);
   order_.assign(max_batch, 0);
 }
 
@@ -44,22 +48,74 @@ void assign_margins_by_difficulty(const float* target_cos, const float* drawn, i
   for (int r = 0; r < B; ++r) assigned[order[r]] = sorted[r];
 }
 
+void assign_margins_official_code(const float* target_cos, const float* drawn, int B, int* order, float* sorted,
+                                  float* assigned) {
+  for (int i = 0; i < B; ++i) {
+    order[i] = i;
+    sorted[i] = sort_key(drawn[i]);
+  }
+  // _, idicate_cosie = torch.sort(distmat, dim=0, descending=True)
+  std::sort(order, order + B, [target_cos](int a, int b) {
+    const float ka = sort_key(target_cos[a]), kb = sort_key(target_cos[b]);
+    return ka > kb || (ka == kb && a < b);
+  });
+  // margin, _ = torch.sort(margin, dim=0)
+  std::sort(sorted, sorted + B, [](float a, float b) { return a < b; });
+  // margin[idicate_cosie]: row i of the result is sorted[order[i]], scattered to sample i
+  for (int i = 0; i < B; ++i) assigned[i] = sorted[order[i]];
+}
+
+// Ranks 0..n-1 of v by ascending value into rank, ties sharing their average rank.
+static void average_ranks(const float* v, int n, int* order, float* rank) {
+  for (int i = 0; i < n; ++i) order[i] = i;
+  std::sort(order, order + n, [v](int a, int b) {
+    const float ka = sort_key(v[a]), kb = sort_key(v[b]);
+    return ka < kb || (ka == kb && a < b);
+  });
+  for (int r = 0; r < n;) {
+    int e = r + 1;
+    while (e < n && sort_key(v[order[e]]) == sort_key(v[order[r]])) ++e;
+    const float mean_rank = float(0.5 * (r + e - 1));
+    for (int k = r; k < e; ++k) rank[order[k]] = mean_rank;
+    r = e;
+  }
+}
+
+double spearman_correlation(const float* x, const float* y, int n, int* order, float* rank_x, float* rank_y) {
+  if (n < 2) return NAN;
+  average_ranks(x, n, order, rank_x);
+  average_ranks(y, n, order, rank_y);
+  const double mean = 0.5 * (n - 1);
+  double sxy = 0, sxx = 0, syy = 0;
+  for (int i = 0; i < n; ++i) {
+    const double a = rank_x[i] - mean, b = rank_y[i] - mean;
+    sxy += a * b, sxx += a * a, syy += b * b;
+  }
+  return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : NAN;
+}
+
 void MarginSoftmax::prepare_margins(const float* cosines, const int* labels, int B, int C) {
   if (int(margins_.size()) < B) reserve(B, C);
   if (frozen_) return;
   if (!config.elastic) {
     for (int i = 0; i < B; ++i) margins_[i] = config.margin;
+    spearman_ = NAN;
     return;
   }
   const double sigma = config.sigma > 0.0f ? config.sigma : 0.0;
   for (int i = 0; i < B; ++i) drawn_[i] = float(double(config.margin) + sigma * rng_.normal());
+  for (int i = 0; i < B; ++i) target_cos_[i] = cosines[i * C + labels[i]];
   if (!config.plus) {
     for (int i = 0; i < B; ++i) margins_[i] = drawn_[i];
-    return;
+  } else if (config.plus_mapping == PlusMapping::official_code) {
+    assign_margins_official_code(target_cos_.data(), drawn_.data(), B, order_.data(), sorted_.data(),
+                                 margins_.data());
+  } else {
+    assign_margins_by_difficulty(target_cos_.data(), drawn_.data(), B, order_.data(), sorted_.data(),
+                                 margins_.data());
   }
-  for (int i = 0; i < B; ++i) target_cos_[i] = cosines[i * C + labels[i]];
-  assign_margins_by_difficulty(target_cos_.data(), drawn_.data(), B, order_.data(), sorted_.data(),
-                               margins_.data());
+  spearman_ = spearman_correlation(target_cos_.data(), margins_.data(), B, order_.data(), rank_a_.data(),
+                                   rank_b_.data());
 }
 
 static const double kCosLimit = 1.0 - 1e-6;

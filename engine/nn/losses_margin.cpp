@@ -19,11 +19,11 @@ float MultiClassHinge::forward(const float* logits, const int* labels, int B, in
       if (slack > 0.0f) total += squared ? double(slack) * slack : double(slack);
     }
   }
-  return float(double(c_svm) * total / B);
+  return float(double(c_svm) * total / (class_mean ? double(B) * C : double(B)));
 }
 
 void MultiClassHinge::backward(const float* logits, const int* labels, int B, int C, float* dlogits) {
-  const float factor = c_svm / float(B);
+  const float factor = c_svm / (class_mean ? float(B) * float(C) : float(B));
   for (int b = 0; b < B; ++b) {
     const float* o = logits + b * C;
     float* d = dlogits + b * C;

@@ -10,18 +10,25 @@ namespace nn {
 // -1 for every other class; scores o (B, C):
 //   squared = false:  L = C_svm (1/B) sum_b sum_k max(0, 1 - t_bk o_bk)
 //   squared = true :  L = C_svm (1/B) sum_b sum_k max(0, 1 - t_bk o_bk)^2
-// (the paper's 1/2 ||w||^2 penalty is the optimizer's weight decay here).
+// With class_mean = true the sum over k becomes a mean (1/C) sum_k, as the
+// official code's tf.reduce_mean over (batch, classes) (AFAgarap/cnn-svm,
+// model/cnn_svm.py): L = C_svm mean_{b,k} max(0, 1 - t o)^2.
+// The paper's 1/2 ||w||^2 term is not part of this loss (it acts on weights,
+// not scores): lessons/cnn_svm.cpp adds it to the last layer's gradients.
 // Gradients: dL/do = -C_svm/B t [1 - t o > 0]  (L1, a subgradient at the kink)
 //            dL/do = -2 C_svm/B t max(0, 1 - t o)  (L2, continuous: the loss is C^1)
+// (each divided by C as well with class_mean).
 // The loss is exactly 0 once every margin t o >= 1.
 class MultiClassHinge : public Loss {
  public:
-  explicit MultiClassHinge(bool square = true, float c = 1.0f) : squared(square), c_svm(c) {}
+  explicit MultiClassHinge(bool square = true, float c = 1.0f, bool mean_over_classes = false)
+      : squared(square), c_svm(c), class_mean(mean_over_classes) {}
   const char* name() const override { return squared ? "squared hinge (L2-SVM)" : "hinge (L1-SVM)"; }
   float forward(const float* logits, const int* labels, int B, int C) override;
   void backward(const float* logits, const int* labels, int B, int C, float* dlogits) override;
   bool squared;
   float c_svm;
+  bool class_mean;
 };
 
 // Z-loss (de Brebisson & Vincent 2016, "The Z-loss: a shift and scale

@@ -96,6 +96,14 @@ ModelSpec mlp(int inputs, const std::vector<int>& hidden, int outputs, LayerKind
   return s;
 }
 
+ModelSpec cnn(int channels, int height, int width, const std::vector<int>& conv_channels, int kernel,
+              Padding padding, int hidden, int outputs) {
+  ModelSpec s = ModelSpec::images(channels, height, width);
+  for (int c : conv_channels) s.conv2d(c, kernel, padding).relu().maxpool2x2();
+  s.linear(hidden).relu().linear(outputs);
+  return s;
+}
+
 // -------------------------------------------------------------------- Model
 
 bool Model::plan(const ModelSpec& spec) {

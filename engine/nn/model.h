@@ -80,6 +80,13 @@ class ModelSpec {
 ModelSpec mlp(int inputs, const std::vector<int>& hidden, int outputs,
               LayerKind activation = LayerKind::relu);
 
+// (channels, height, width) -> [conv2d(c, kernel, padding) -> ReLU -> maxpool2x2]
+// for each c in conv_channels -> linear(hidden) -> ReLU -> linear(outputs).
+// Agarap's CNN (after the TensorFlow tutorial) is cnn(1, 28, 28, {32, 64}, 5,
+// Padding::same, 1024, 10), with dropout before the last layer.
+ModelSpec cnn(int channels, int height, int width, const std::vector<int>& conv_channels, int kernel,
+              Padding padding, int hidden, int outputs);
+
 class Model {
  public:
   // Checks the layer list, sizes every buffer for batches up to max_batch and

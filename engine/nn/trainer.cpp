@@ -1,7 +1,9 @@
 // trainer.cpp - see trainer.h.
 #include "engine/nn/trainer.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 
 namespace nn {
@@ -156,6 +158,29 @@ void Trainer::train_run(int r) {
   R.train_accuracy.add(steps_ + 1, float(correct) / B);
 }
 
+// A run that went bad without a NaN: after the warm-up its test accuracy is
+// still at chance (a too-large learning rate kills the ReLUs or saturates the
+// head: the losses stay finite and nothing learns).  A growing loss alone is
+// not a symptom: adaptive-scale losses (MadaCos) grow while accuracy does.
+void Trainer::check_health(int r) {
+  Run& R = *runs_[r];
+  if (R.diverged || !config_.detect_stuck) return;
+  const std::string who = runs_.size() > 1 ? R.name + ": " : std::string();
+  char buf[200];
+  const int warmup = config_.stuck_warmup > 0 ? config_.stuck_warmup : std::max(300, config_.max_steps / 5);
+  const int C = test_.classes;
+  if (steps_ < warmup || C < 2 || R.last_eval.samples == 0) return;
+  const float chance = 1.0f / float(C);
+  if (R.last_eval.accuracy <= 1.2f * chance) {
+    std::snprintf(buf, sizeof buf,
+                  "stuck at chance: test accuracy %.1f%% after %d steps (chance is %.1f%%) - the learning rate is "
+                  "probably too high; lower it and reset",
+                  100.0 * R.last_eval.accuracy, steps_, 100.0 * chance);
+    R.diverged = true;
+    R.message = who + buf;
+  }
+}
+
 void Trainer::evaluate_run(int r, int max_samples) {
   Run& R = *runs_[r];
   if (test_.n == 0) return;
@@ -192,6 +217,11 @@ int Trainer::step(int max_steps, double budget_ms) {
         if (runs_[r]->diverged) continue;
         evaluate_run(r, config_.eval_samples);
         runs_[r]->test_accuracy.add(steps_, runs_[r]->last_eval.accuracy);
+        check_health(r);
+        if (runs_[r]->diverged) {
+          if (message_.empty()) message_ = runs_[r]->message;
+          if (config_.stop_on_divergence) state_ = State::diverged;
+        }
       }
     }
     if (config_.max_steps > 0 && steps_ >= config_.max_steps && state_ == State::running) state_ = State::finished;

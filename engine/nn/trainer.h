@@ -49,6 +49,12 @@ struct TrainerConfig {
   float clip_norm = 0.0f;     // global gradient-norm clipping per model; 0 = off
   LrSchedule schedule;        // multiplies each run's base learning rate
   bool stop_on_divergence = true;  // false: a diverged run freezes, the others go on
+  // A run that goes bad without a NaN also stops, with a message (see
+  // Trainer::check_health): its test accuracy within 20% of chance
+  // (1/classes) at an evaluation after the warm-up (stuck_warmup steps; 0: a
+  // fifth of max_steps, at least 300).  Off for lessons whose runs may sit at chance.
+  bool detect_stuck = true;
+  int stuck_warmup = 0;
   int curve_capacity = 2048;  // points per curve before pairs are merged (see curve.h)
   float loss_smoothing = 0.95f;    // EMA factor of smoothed_loss
 };
@@ -114,6 +120,7 @@ class Trainer {
 
  private:
   void next_batch();
+  void check_health(int r);
   void train_run(int r);
   void evaluate_run(int r, int max_samples);
 

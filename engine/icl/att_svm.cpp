@@ -394,24 +394,32 @@ double att_loss_grad(const AttSvmData& data, const double* W, double* grad) {
   return loss / n;
 }
 
+// Sample i's attention in the log domain: logp (T,) = log softmax(X_i W z_i),
+// gamma (T,) = v^T x_t, and the output f = sum_t p_t gamma_t.
+static double sample_log_attention(const AttSvmData& data, const double* W, int i, int T, double* logp, double* gamma) {
+  const int d = data.d;
+  double smax = -INFINITY;
+  for (int t = 0; t < T; ++t) smax = std::max(smax, logp[t] = bilinear(data.token(i, t), W, data.query(i), d));
+  double sum = 0.0;
+  for (int t = 0; t < T; ++t) sum += detmath::exp(logp[t] - smax);
+  const double lse = detmath::log(sum);
+  double f = 0.0;
+  for (int t = 0; t < T; ++t) {
+    logp[t] -= smax + lse;
+    gamma[t] = 0.0;
+    for (int k = 0; k < d; ++k) gamma[t] += data.v[k] * data.token(i, t)[k];
+    f += detmath::exp(logp[t]) * gamma[t];
+  }
+  return f;
+}
+
 double att_loss_grad_direction(const AttSvmData& data, const double* W, double* grad, double* log_scale) {
   const int T = std::min(data.T, 64), d = data.d, n = data.n;
   double logp[64], gamma[64];
   // Pass 1: the loss and the largest log(p_t p_s) over all samples and pairs.
   double loss = 0.0, top = -INFINITY;
   for (int i = 0; i < n; ++i) {
-    double smax = -INFINITY;
-    for (int t = 0; t < T; ++t) smax = std::max(smax, logp[t] = bilinear(data.token(i, t), W, data.query(i), d));
-    double sum = 0.0;
-    for (int t = 0; t < T; ++t) sum += detmath::exp(logp[t] - smax);
-    const double lse = detmath::log(sum);
-    double f = 0.0;
-    for (int t = 0; t < T; ++t) {
-      logp[t] -= smax + lse;
-      gamma[t] = 0.0;
-      for (int k = 0; k < d; ++k) gamma[t] += data.v[k] * data.token(i, t)[k];
-      f += detmath::exp(logp[t]) * gamma[t];
-    }
+    const double f = sample_log_attention(data, W, i, T, logp, gamma);
     const double margin = data.Y[i] * f;
     loss += margin > 0 ? detmath::log(1.0 + detmath::exp(-margin)) : -margin + detmath::log(1.0 + detmath::exp(margin));
     for (int t = 0; t < T; ++t)
@@ -423,18 +431,7 @@ double att_loss_grad_direction(const AttSvmData& data, const double* W, double* 
   if (!std::isfinite(top)) return loss / n;
   // Pass 2: sum_i dl/df_i sum_{t<s} e^(log p_t + log p_s - top) (gamma_t - gamma_s) (x_t - x_s) z_i^T.
   for (int i = 0; i < n; ++i) {
-    double smax = -INFINITY;
-    for (int t = 0; t < T; ++t) smax = std::max(smax, logp[t] = bilinear(data.token(i, t), W, data.query(i), d));
-    double sum = 0.0;
-    for (int t = 0; t < T; ++t) sum += detmath::exp(logp[t] - smax);
-    const double lse = detmath::log(sum);
-    double f = 0.0;
-    for (int t = 0; t < T; ++t) {
-      logp[t] -= smax + lse;
-      gamma[t] = 0.0;
-      for (int k = 0; k < d; ++k) gamma[t] += data.v[k] * data.token(i, t)[k];
-      f += detmath::exp(logp[t]) * gamma[t];
-    }
+    const double f = sample_log_attention(data, W, i, T, logp, gamma);
     const double dl_df = -data.Y[i] / (1.0 + detmath::exp(data.Y[i] * f)) / n;
     const double* z = data.query(i);
     for (int t = 0; t < T; ++t)

@@ -146,30 +146,37 @@ inline float exp2_delta_scalar(float d) {
   using namespace vexp_detail;
   return from_bits(bits(smax(d, -127.0f) + kBiasedMagic) << 23);
 }
-// (ms, ns) <- (ms, ns) (+) (m, e).
-inline void lean_accumulate(simd::f32x4& ms, simd::f32x4& ns, simd::f32x4 m, simd::f32x4 e) {
+// (ms, ns) <- (ms, ns) (+) (m, e), with Exp2 building 2^d for d <= 0 (the
+// lean kernel's 3-operation exp2_delta, or the first version's
+// exp2_nonpos): one template serves both kernels.
+template <simd::f32x4 (*Exp2)(simd::f32x4)>
+inline void accumulate(simd::f32x4& ms, simd::f32x4& ns, simd::f32x4 m, simd::f32x4 e) {
   const simd::f32x4 nn = simd::max(ns, e);
-  ms = simd::add(simd::mul(ms, exp2_delta(simd::sub(ns, nn))), simd::mul(m, exp2_delta(simd::sub(e, nn))));
+  ms = simd::add(simd::mul(ms, Exp2(simd::sub(ns, nn))), simd::mul(m, Exp2(simd::sub(e, nn))));
   ns = nn;
 }
-inline void lean_accumulate_scalar(float& ms, float& ns, float m, float e) {
+template <float (*Exp2)(float)>
+inline void accumulate_scalar(float& ms, float& ns, float m, float e) {
   const float nn = vexp_detail::smax(ns, e);
-  ms = ms * exp2_delta_scalar(ns - nn) + m * exp2_delta_scalar(e - nn);
+  ms = ms * Exp2(ns - nn) + m * Exp2(e - nn);
   ns = nn;
 }
 // The chunk merge, Kahan-compensated: (ms, comp, ns) (+) (m, e).  Scaling by
 // a power of two is exact, so the compensation is rescaled along with ms.
-inline void lean_accumulate_kahan(simd::f32x4& ms, simd::f32x4& comp, simd::f32x4& ns, simd::f32x4 m,
-                                  simd::f32x4 e) {
+template <simd::f32x4 (*Exp2)(simd::f32x4)>
+inline void accumulate_kahan(simd::f32x4& ms, simd::f32x4& comp, simd::f32x4& ns, simd::f32x4 m, simd::f32x4 e) {
   const simd::f32x4 nn = simd::max(ns, e);
-  const simd::f32x4 sa = exp2_delta(simd::sub(ns, nn));
+  const simd::f32x4 sa = Exp2(simd::sub(ns, nn));
   const simd::f32x4 a = simd::mul(ms, sa);
-  const simd::f32x4 y = simd::sub(simd::mul(m, exp2_delta(simd::sub(e, nn))), simd::mul(comp, sa));
+  const simd::f32x4 y = simd::sub(simd::mul(m, Exp2(simd::sub(e, nn))), simd::mul(comp, sa));
   const simd::f32x4 t = simd::add(a, y);
   comp = simd::sub(simd::sub(t, a), y);
   ms = t;
   ns = nn;
 }
+constexpr auto lean_accumulate = accumulate<exp2_delta>;
+constexpr auto lean_accumulate_scalar = accumulate_scalar<exp2_delta_scalar>;
+constexpr auto lean_accumulate_kahan = accumulate_kahan<exp2_delta>;
 
 // Pass 1 over [begin, end): chunks of kSumChunk, blocks of 16 within.
 void two_pass_sum_piece(SoftmaxPasses& s, const float* x, size_t begin, size_t end) {
@@ -280,28 +287,9 @@ inline float v1_clamp_scalar(float x) {
   using vexp_detail::smin;
   return smin(kTwoPassClamp, smax(-kTwoPassClamp, x));
 }
-inline void v1_accumulate(simd::f32x4& ms, simd::f32x4& ns, simd::f32x4 m, simd::f32x4 e) {
-  const simd::f32x4 nn = simd::max(ns, e);
-  ms = simd::add(simd::mul(ms, exp2_nonpos_f32x4(simd::sub(ns, nn))),
-                 simd::mul(m, exp2_nonpos_f32x4(simd::sub(e, nn))));
-  ns = nn;
-}
-inline void v1_accumulate_scalar(float& ms, float& ns, float m, float e) {
-  const float nn = vexp_detail::smax(ns, e);
-  ms = ms * exp2_nonpos_scalar(ns - nn) + m * exp2_nonpos_scalar(e - nn);
-  ns = nn;
-}
-inline void v1_accumulate_kahan(simd::f32x4& ms, simd::f32x4& comp, simd::f32x4& ns, simd::f32x4 m,
-                                simd::f32x4 e) {
-  const simd::f32x4 nn = simd::max(ns, e);
-  const simd::f32x4 sa = exp2_nonpos_f32x4(simd::sub(ns, nn));
-  const simd::f32x4 a = simd::mul(ms, sa);
-  const simd::f32x4 y = simd::sub(simd::mul(m, exp2_nonpos_f32x4(simd::sub(e, nn))), simd::mul(comp, sa));
-  const simd::f32x4 t = simd::add(a, y);
-  comp = simd::sub(simd::sub(t, a), y);
-  ms = t;
-  ns = nn;
-}
+constexpr auto v1_accumulate = accumulate<exp2_nonpos_f32x4>;
+constexpr auto v1_accumulate_scalar = accumulate_scalar<exp2_nonpos_scalar>;
+constexpr auto v1_accumulate_kahan = accumulate_kahan<exp2_nonpos_f32x4>;
 void v1_sum_piece(SoftmaxPasses& s, const float* x, size_t begin, size_t end) {
   // Within a chunk two independent accumulator pairs (8 lanes), then the
   // chunk's pairs are merged into (ms0, ns0) with Kahan compensation.

@@ -640,10 +640,12 @@ class TwoPassSoftmax : public Lesson {
 
   void draw_roofline(const ViewContext& v) const {
     const double llc = llc_or_assumed();
-    ImGui::TextDisabled("Copy %.1f GB/s at this N, %.1f GB/s in cache; %.2f G exps/s.  Last-level cache %.0f MiB%s.",
-                        8.0 / probes_.best_ns_per_element(kMemCopy, 0), 8.0 / probes_.best_ns_per_element(kCacheCopy, 0),
-                        1.0 / probes_.best_ns_per_element(kExp, 0), llc / 1048576.0,
-                        llc_ > 0 ? " (read from the system)" : " (assumed: the browser does not say)");
+    char line[256];  // wrapped: on a narrow column the sentence would run past the edge
+    std::snprintf(line, sizeof line, "Copy %.1f GB/s at this N, %.1f GB/s in cache; %.2f G exps/s.  Last-level cache %.0f MiB%s.",
+                  8.0 / probes_.best_ns_per_element(kMemCopy, 0), 8.0 / probes_.best_ns_per_element(kCacheCopy, 0),
+                  1.0 / probes_.best_ns_per_element(kExp, 0), llc / 1048576.0,
+                  llc_ > 0 ? " (read from the system)" : " (assumed: the browser does not say)");
+    ui::note(line);
     ImGui::TextDisabled("x and y (%.0f MB) %s the cache.  Model %+.0f%%, measured %+.0f%% at N = %d.", 8.0 * n_ / 1e6,
                         8.0 * n_ <= llc ? "fit in" : "exceed", predicted_pct_,
                         speedup_pct(ns(kReload, 0), ns(kTwoPass, 0)), n_);

@@ -332,10 +332,13 @@ class IclMultihead : public Lesson {
     const int S = int(snapshot_steps_.size()), H = heads(), D = d_ + 1;
     if (S == 0) return;
     int shown = view_snapshot_ < 0 || view_snapshot_ >= S ? S - 1 : view_snapshot_;
-    ImGui::SetNextItemWidth(v.font_size * 16);
-    if (ImGui::SliderInt("snapshot", &shown, 0, S - 1, "")) view_snapshot_ = shown == S - 1 ? -1 : shown;  // input only
-    ImGui::SameLine();
-    ImGui::Text("step %d%s", int(snapshot_steps_.f[size_t(shown)]), view_snapshot_ < 0 ? " (latest)" : "");
+    // The step is written on the slider itself, so a narrow (phone) column
+    // has no text squeezed beside it.
+    char label[64];
+    std::snprintf(label, sizeof label, "snapshot at step %d%s", int(snapshot_steps_.f[size_t(shown)]),
+                  view_snapshot_ < 0 ? " (latest)" : "");
+    ImGui::SetNextItemWidth(std::min(v.font_size * 22, ImGui::GetContentRegionAvail().x - v.font_size * 2.5f));
+    if (ImGui::SliderInt("##snapshot", &shown, 0, S - 1, label)) view_snapshot_ = shown == S - 1 ? -1 : shown;  // input only
     ui::help_marker("Scrub back through training: the matrices are kept every 100 steps (thinned as the run grows).");
     const float kq_max = snap_scale_[2 * size_t(shown)], ov_max = snap_scale_[2 * size_t(shown) + 1];
     const float* kq = kq_history_.f.data() + size_t(shown) * H * D * D;

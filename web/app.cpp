@@ -24,6 +24,7 @@
 #include "web/api.h"
 #include "web/gl_images.h"
 #include "web/layout.h"
+#include "web/pointer_input.h"
 
 #if defined(__EMSCRIPTEN__)
 #include <emscripten/emscripten.h>
@@ -47,6 +48,11 @@ EM_JS(void, pg_set_canvas_size, (int width, int height), {
 namespace pg {
 void install_pack_bridge();  // web/pack_bridge.cpp
 namespace {
+#if defined(__EMSCRIPTEN__)
+// The page's pointer events (web/shell.js takes them before Emscripten's GLFW
+// sees them), fed to ImGui one button transition per frame.
+PointerInput g_pointer;
+#endif
 
 constexpr float kBaseFontPx = 15.0f;
 constexpr double kStepBudgetMs = 7.0;  // per frame, for lesson work
@@ -204,6 +210,7 @@ void handle_native_keys() {
 
 void frame() {
   const double t0 = now_ms();
+  const double dt_ms = g_app.last_frame_time > 0 ? t0 - g_app.last_frame_time : 0;
   if (g_app.last_frame_time > 0) g_app.frame_ms = 0.9 * g_app.frame_ms + 0.1 * (t0 - g_app.last_frame_time);
   g_app.last_frame_time = t0;
 
@@ -211,12 +218,27 @@ void frame() {
   update_scale_and_theme();
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+#if defined(__EMSCRIPTEN__)
+  {
+    // After the GLFW backend: its cursor and buttons never see the page's
+    // pointer events, so these values replace what it set.
+    ImGuiIO& io = ImGui::GetIO();
+    GestureSettings g;
+    const float font_px = ImGui::GetFontSize() > 0 ? ImGui::GetFontSize() : kBaseFontPx * g_app.ui_scale;
+    g.slop_px = 10.0f * g_app.ui_scale;
+    g.px_per_wheel = 5.0f * font_px;  // ImGui 1.86 scrolls five font heights per wheel unit
+    const PointerFrame p = g_pointer.next_frame(emscripten_get_now(), g);
+    if (p.has_position) io.MousePos = ImVec2(p.x, p.y);
+    io.MouseDown[0] = p.button_down;
+    io.MouseWheel += p.wheel_y;
+  }
+#endif
   ImGui::NewFrame();
 
   Session& s = app_session();
   // The lesson says how it steps: continuous ones measure until done,
   // on_play ones train while playing.
-  if (s.wants_steps()) s.advance(INT_MAX, kStepBudgetMs);
+  if (s.wants_steps()) s.advance(s.steps_for_frame(dt_ms), kStepBudgetMs);
   s.refresh();
 
   const ImGuiIO& io = ImGui::GetIO();
@@ -262,6 +284,15 @@ void frame() {
 
 }  // namespace
 }  // namespace pg
+
+#if defined(__EMSCRIPTEN__)
+// type: 0 down, 1 move, 2 up, 3 cancel; x, y in the canvas's backing-store
+// pixels from its top-left corner; touch: 1 for a finger.
+extern "C" EMSCRIPTEN_KEEPALIVE void pg_pointer_event(int type, double x, double y, int touch) {
+  if (type < 0 || type > 3) return;
+  pg::g_pointer.push({pg::PointerType(type), float(x), float(y), touch == 1, emscripten_get_now()});
+}
+#endif
 
 int main(int argc, char** argv) {
   using namespace pg;

@@ -138,12 +138,15 @@ void draw_run_controls(Session& s, bool hints) {
     if (ImGui::Button("Stop")) s.target_step = -1;
     return;
   }
+  auto record = [](const char* name) { g_layout.buttons.push_back({name, item_rect()}); };
   if (s.playing && !finished) {
     if (ImGui::Button("Pause")) s.playing = false;
+    record("pause");
   } else {
     ImGui::BeginDisabled(finished);
     if (ImGui::Button(" Play ")) s.playing = true;
     ImGui::EndDisabled();
+    record("play");
   }
   ImGui::SameLine();
   ImGui::BeginDisabled(finished);
@@ -152,8 +155,24 @@ void draw_run_controls(Session& s, bool hints) {
     s.advance(1, 1e9);
   }
   ImGui::EndDisabled();
+  record("step");
   ImGui::SameLine();
   if (ImGui::Button("Reset")) s.reset();
+  record("reset");
+  ImGui::SameLine();
+  // Slow motion: watch training one step at a time, at a readable pace.
+  auto speed_text = [](int c) { return c ? std::to_string(c) + " steps/s" : std::string("full speed"); };
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.0f);
+  if (ImGui::BeginCombo("##speed", speed_text(s.speed_steps_per_s).c_str())) {
+    for (int c : Session::speed_choices()) {
+      std::string message;
+      if (ImGui::Selectable(speed_text(c).c_str(), c == s.speed_steps_per_s))
+        s.set("speed", c ? std::to_string(c) : "max", message);
+    }
+    ImGui::EndCombo();
+  }
+  record("speed");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Steps per second while playing: slow it down to watch each step");
   ImGui::SameLine();
   ImGui::TextDisabled("step %lld%s%s", (long long)s.steps_done(), finished ? " - finished" : "",
                       hints ? "   (space: play/pause, r: reset)" : "");
@@ -330,6 +349,7 @@ void draw_lesson(Session& s, const FrameOptions& o) {
   s.refresh();
   g_layout = LayoutRecord();
   g_layout.frame = ImGui::GetFrameCount();
+  g_layout.font_px = ImGui::GetFontSize();
   const float css = o.pixels_per_css_px > 0 ? o.pixels_per_css_px : 1.0f;
   const bool narrow = ImGui::GetContentRegionAvail().x / css < kNarrowCssPx;
   const bool demo = s.view_mode == ViewMode::demo;
@@ -347,7 +367,8 @@ std::string layout_json(float css) {
     return "{\"x\":" + json_number(r.x / css) + ",\"y\":" + json_number(r.y / css) + ",\"w\":" + json_number(r.w / css) +
            ",\"h\":" + json_number(r.h / css) + "}";
   };
-  std::string out = std::string("{\"narrow\":") + (g_layout.narrow ? "true" : "false") + ",\"knobs\":{";
+  std::string out = std::string("{\"narrow\":") + (g_layout.narrow ? "true" : "false") +
+                    ",\"font_px\":" + json_number(g_layout.font_px / css) + ",\"knobs\":{";
   for (size_t i = 0; i < g_layout.knobs.size(); ++i)
     out += (i ? "," : "") + json_string(g_layout.knobs[i].first) + ":" + rect(g_layout.knobs[i].second);
   out += "},\"views\":[";
@@ -355,7 +376,10 @@ std::string layout_json(float css) {
     std::string r = rect(g_layout.views[i].second);
     out += (i ? ",{\"id\":" : "{\"id\":") + json_string(g_layout.views[i].first) + "," + r.substr(1);
   }
-  out += "],\"text\":" + (g_layout.has_text ? rect(g_layout.text) : std::string("null"));
+  out += "],\"buttons\":{";
+  for (size_t i = 0; i < g_layout.buttons.size(); ++i)
+    out += (i ? "," : "") + json_string(g_layout.buttons[i].first) + ":" + rect(g_layout.buttons[i].second);
+  out += "},\"text\":" + (g_layout.has_text ? rect(g_layout.text) : std::string("null"));
   return out + "}";
 }
 

@@ -30,8 +30,10 @@ struct LayoutRect {
 struct LayoutRecord {
   int frame = -1;
   bool narrow = false;
+  float font_px = 0;  // the panel's text size
   std::vector<std::pair<std::string, LayoutRect>> knobs;  // declaration order, drawn ones only
   std::vector<std::pair<std::string, LayoutRect>> views;  // main view first, drawn ones only
+  std::vector<std::pair<std::string, LayoutRect>> buttons;  // run controls: "play"/"pause", "step", "reset"
   bool has_text = false;
   LayoutRect text;
 };
@@ -48,7 +50,8 @@ void draw_lesson(Session& session, const FrameOptions& options);
 // Where things were drawn in the last frame.
 const LayoutRecord& last_layout();
 // The same in CSS pixels relative to the canvas, as JSON:
-// {"narrow":b,"knobs":{"n":{"x":..,"y":..,"w":..,"h":..}},"views":[{"id":..,...}],"text":{...}|null}
+// {"narrow":b,"font_px":f,"knobs":{"n":{"x":..,"y":..,"w":..,"h":..}},"views":[{"id":..,...}],
+//  "buttons":{"play":{...},"step":{...},"reset":{...}},"text":{...}|null}
 std::string layout_json(float pixels_per_css_px);
 
 }  // namespace pg

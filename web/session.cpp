@@ -1,7 +1,9 @@
 // session.cpp - see session.h.
 #include "web/session.h"
 
+#include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cmath>
 
 #include "lessons/strings.h"
@@ -22,7 +24,7 @@ void Session::install(int index) {
   playing = false;
   target_step = -1;
   hidden_keys.clear();
-  reset(seed_);
+  schedule_reset();
 }
 
 bool Session::open(const std::string& id, std::string& message) {
@@ -59,7 +61,7 @@ static bool valid_origin(const std::string& o) {
 
 bool Session::is_page_option(const std::string& key) {
   return key == "seed" || key == "view" || key == "theme" || key == "embed" || key == "hide" || key == "origin" ||
-         key == "at";
+         key == "at" || key == "speed";
 }
 
 // Page options through the same path as knobs (JS set, postMessage, URL).
@@ -95,6 +97,17 @@ bool Session::set_page_option(const std::string& key, const std::string& raw, st
       return true;
     }
     message = "embed: '" + printable(text) + "' is not 0 or 1";
+    return false;
+  }
+  if (key == "speed") {
+    for (int c : speed_choices())
+      if (text == (c ? std::to_string(c) : "max")) {
+        speed_steps_per_s = c;
+        speed_credit_ = 0;
+        return true;
+      }
+    message = "speed: '" + printable(text) + "' is not one of max, 60, 15, 4, 1 (steps per second); keeping " +
+              (speed_steps_per_s ? std::to_string(speed_steps_per_s) : std::string("max"));
     return false;
   }
   if (key == "at") {
@@ -159,9 +172,9 @@ void Session::knob_changed(const std::string& key) {
   const ParamSpec* spec = params_.find(key);
   if (!spec) return;
   if (spec->restarts) {
-    reset_pending_ = true;
+    schedule_reset();
   } else {
-    lesson_->live_param_changed(*spec);
+    lesson().live_param_changed(*spec);
   }
 }
 
@@ -178,6 +191,7 @@ std::string Session::get(const std::string& key, bool& ok) const {
     if (key == "theme") return light_theme ? "light" : "dark";
     if (key == "embed") return embed ? "1" : "0";
     if (key == "at") return target_step >= 0 ? std::to_string(target_step) : "";
+    if (key == "speed") return speed_steps_per_s ? std::to_string(speed_steps_per_s) : "max";
     std::string joined;
     if (key == "origin") {
       for (const std::string& o : allowed_origins) joined += (joined.empty() ? "" : ",") + o;
@@ -201,13 +215,19 @@ bool Session::parse_seed(const std::string& text, uint64_t& seed, std::string& m
 
 void Session::reset(uint64_t seed) {
   seed_ = seed;
-  lesson_->reset(seed_);
-  steps_done_ = 0;
+  reset_pending_ = true;
+  run_pending_reset();
+}
+
+void Session::run_pending_reset() const {
+  if (!reset_pending_) return;
   reset_pending_ = false;
+  steps_done_ = 0;
+  lesson_->reset(seed_);
 }
 
 void Session::refresh() {
-  if (reset_pending_) reset(seed_);
+  run_pending_reset();
   lesson_->poll();
 }
 
@@ -240,8 +260,23 @@ bool Session::apply_preset(int index, std::string& message) {
   return message.empty();
 }
 
+const std::vector<int>& Session::speed_choices() {
+  static const std::vector<int> choices = {0, 60, 15, 4, 1};
+  return choices;
+}
+
+int Session::steps_for_frame(double dt_ms) {
+  // Reaching an at=N link and continuous measurements always go at full speed.
+  if (speed_steps_per_s <= 0 || steps_to_target() > 0 || info().stepping == Stepping::continuous) return INT_MAX;
+  if (!(dt_ms > 0)) dt_ms = 0;
+  speed_credit_ = std::min(speed_credit_ + speed_steps_per_s * std::min(dt_ms, 250.0) / 1000.0, 2.0 + speed_steps_per_s / 30.0);
+  const int n = int(std::floor(speed_credit_ + 1e-9));  // sixty frames of 1/60 s make one second
+  speed_credit_ -= n;
+  return n;
+}
+
 bool Session::wants_steps() const {
-  if (lesson_->done()) return false;
+  if (lesson().done()) return false;
   return info().stepping == Stepping::continuous || playing || steps_to_target() > 0;
 }
 
@@ -267,6 +302,7 @@ std::string Session::state_string() const {
   if (embed) s += "&embed=1";
   if (light_theme) s += "&theme=light";
   if (view_mode == ViewMode::demo) s += "&view=demo";
+  if (speed_steps_per_s) s += "&speed=" + std::to_string(speed_steps_per_s);
   if (!allowed_origins.empty()) {
     std::string joined;
     for (const std::string& o : allowed_origins) joined += (joined.empty() ? "" : ",") + o;
@@ -323,6 +359,7 @@ std::vector<std::string> Session::apply_state(const std::string& raw) {
   embed = false;
   light_theme = false;
   view_mode = ViewMode::full;
+  speed_steps_per_s = 0;
   allowed_origins.clear();
   target_step = -1;
   uint64_t seed = seed_;
@@ -340,7 +377,8 @@ std::vector<std::string> Session::apply_state(const std::string& raw) {
       problems.push_back(message);
     }
   }
-  reset(seed);
+  seed_ = seed;
+  schedule_reset();  // once, after every knob (run when the lesson is next read)
   if (!at.empty() && !set_page_option("at", at, message)) problems.push_back(message);
   for (size_t i = reported; i < problems.size(); ++i) add_message(problems[i]);
   return problems;
@@ -390,7 +428,7 @@ std::string Session::run_json(bool exact) {
   std::string s = "{\"id\":" + json_string(info().id) + ",\"seed\":" + std::to_string(seed_) +
                   ",\"steps\":" + std::to_string(steps_done_) + ",\"params\":" + params_json() +
                   ",\"metrics\":" + metrics + ",\"timing\":" + timing;
-  const std::string problem = lesson_->problem();
+  const std::string problem = lesson().problem();
   if (!problem.empty()) s += ",\"problem\":" + json_string(problem);
   return s + "}";
 }

@@ -23,8 +23,10 @@ class Session {
   // Opens a registered lesson (defaults, current seed).  Unknown id: returns
   // false with a message and keeps the current lesson.
   bool open(const std::string& id, std::string& message);
-  Lesson& lesson() { return *lesson_; }
-  const Lesson& lesson() const { return *lesson_; }
+  // The lesson, with any pending reset done first (opening a lesson, a URL
+  // state and restarting knobs only schedule one; see run_pending_reset).
+  Lesson& lesson() { run_pending_reset(); return *lesson_; }
+  const Lesson& lesson() const { run_pending_reset(); return *lesson_; }
   const LessonInfo& info() const { return lesson_->info(); }
   ParamList& params() { return params_; }
   const ParamList& params() const { return params_; }
@@ -76,6 +78,13 @@ class Session {
   bool embed = false;
   bool light_theme = false;
   ViewMode view_mode = ViewMode::full;
+  // Slow motion for lessons that train: at most this many steps per second
+  // (0: as many as the frame's time budget allows).  Page option speed=.
+  int speed_steps_per_s = 0;
+  static const std::vector<int>& speed_choices();  // 0 (max), 60, 15, 4, 1
+  // Steps the host may take this frame at the chosen speed, given the time
+  // since the last frame (INT_MAX at full speed).
+  int steps_for_frame(double dt_ms);
   std::vector<std::string> hidden_keys;  // knobs hidden by hide=a,b
   // origin=a,b: the only parent pages whose postMessage is obeyed (empty: any).
   // Set by the URL or the page's own script; shell.js refuses it by postMessage.
@@ -116,8 +125,15 @@ class Session {
   std::vector<MetricDoc> metric_docs_;
   std::vector<Preset> presets_;
   uint64_t seed_ = 1;
-  bool reset_pending_ = false;
-  int64_t steps_done_ = 0;
+  // A reset scheduled but not yet run: the lesson's state is the old one
+  // until then, so every read of the lesson runs it first.  Opening a lesson
+  // with a URL of five knobs thus resets once, not six times, and a state
+  // that is only parsed and written back (the URL round trip) resets never.
+  void schedule_reset() { reset_pending_ = true; steps_done_ = 0; }
+  void run_pending_reset() const;
+  double speed_credit_ = 0;  // fractional steps owed at a slow speed
+  mutable bool reset_pending_ = false;
+  mutable int64_t steps_done_ = 0;
   std::vector<std::string> messages_;
   std::string status_;
 };

@@ -114,17 +114,20 @@
     state() {
       return ready ? Module.ccall('pg_state', 'string', [], []) : '';
     },
-    // Where the last frame drew each knob, view and the walkthrough, in CSS
-    // pixels of the page: {knobs: {key: {x, y, w, h}}, views: [{id, x, y, w, h}], text}.
+    // Where the last frame drew each knob, view, run button and the
+    // walkthrough, in CSS pixels of the page: {narrow, font_px, knobs: {key:
+    // {x, y, w, h}}, views: [{id, x, y, w, h}], buttons: {play, step, reset}, text}.
     layout() {
       if (!ready) return notReady();
       const r = canvas.getBoundingClientRect();
       const out = call('pg_layout', ['number'], [r.width > 0 ? canvas.width / r.width : 1]);
       if (!out || typeof out !== 'object' || !out.knobs) return out;
       const shift = (b) => (b ? { x: b.x + r.left, y: b.y + r.top, w: b.w, h: b.h } : null);
-      const knobs = {};
+      const knobs = {}, buttons = {};
       for (const [k, b] of Object.entries(out.knobs)) knobs[k] = shift(b);
-      return { narrow: out.narrow, knobs, views: out.views.map((v) => Object.assign({ id: v.id }, shift(v))), text: shift(out.text) };
+      for (const [k, b] of Object.entries(out.buttons || {})) buttons[k] = shift(b);
+      return { narrow: out.narrow, font_px: out.font_px, knobs, buttons,
+        views: out.views.map((v) => Object.assign({ id: v.id }, shift(v))), text: shift(out.text) };
     },
     // The whole run as JSON: run.json's fields (exact numbers), the engine
     // and every declared series (what "Download run" saves).
@@ -225,6 +228,7 @@
       b.append(t, m, s);
       b.addEventListener('click', () => {
         api.open(l.id);
+        setMenus(false, false);
         canvas.focus();
       });
       list.appendChild(b);
@@ -437,6 +441,57 @@
     e.preventDefault();
     fail('The graphics context was lost. Reload the page to continue.');
   });
+  // ------------------------------------------------------- pointer input
+  // Dear ImGui 1.86 reads the mouse once per frame, and Emscripten's GLFW
+  // puts a finger's press at a stale position: the app queues these events
+  // itself and feeds ImGui one button transition per frame, with touch
+  // gestures (tap, drag, swipe to scroll; web/pointer_input.h).  The mouse
+  // and touch events GLFW listens to stop here, before they reach it.
+  for (const type of ['mousedown', 'mouseup', 'mousemove', 'touchstart', 'touchmove', 'touchend', 'touchcancel']) {
+    window.addEventListener(type, (e) => { if (e.target === canvas) e.stopPropagation(); }, true);
+  }
+  const pointerCodes = { pointerdown: 0, pointermove: 1, pointerup: 2, pointercancel: 3 };
+  const sendPointer = (code, e) => {
+    const r = canvas.getBoundingClientRect();
+    if (!r.width || !r.height) return;
+    const x = (e.clientX - r.left) * (canvas.width / r.width);
+    const y = (e.clientY - r.top) * (canvas.height / r.height);
+    Module._pg_pointer_event(code, x, y, e.pointerType === 'touch' ? 1 : 0);
+  };
+  for (const [name, code] of Object.entries(pointerCodes)) {
+    canvas.addEventListener(name, (e) => {
+      if (!ready || !e.isPrimary || !Module._pg_pointer_event) return;
+      if (e.pointerType === 'mouse' && code !== 1 && e.button !== 0) return;  // the left button only
+      if (code === 0) {
+        try { canvas.setPointerCapture(e.pointerId); } catch (_) { /* capture is a nicety */ }
+        canvas.focus({ preventScroll: true });
+      }
+      sendPointer(code, e);
+    });
+  }
+  // A mouse that leaves the canvas hovers nothing.
+  canvas.addEventListener('pointerleave', (e) => {
+    if (ready && e.pointerType === 'mouse' && !e.buttons && Module._pg_pointer_event) Module._pg_pointer_event(1, -1e7, -1e7, 0);
+  });
+
+  // ----------------------------------------------------- the narrow header
+  // On a phone the gallery and the actions open from two header buttons.
+  function setMenus(gallery, actions) {
+    document.body.classList.toggle('gallery-open', gallery);
+    document.body.classList.toggle('actions-open', actions);
+    document.getElementById('menu-toggle').setAttribute('aria-expanded', String(gallery));
+    document.getElementById('actions-toggle').setAttribute('aria-expanded', String(actions));
+  }
+  document.getElementById('menu-toggle').addEventListener('click', () => {
+    const open = !document.body.classList.contains('gallery-open');
+    setMenus(open, false);
+  });
+  document.getElementById('actions-toggle').addEventListener('click', () =>
+    setMenus(false, !document.body.classList.contains('actions-open')));
+  document.getElementById('actions').addEventListener('click', () => setMenus(false, false));
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') setMenus(false, false); });
+  canvas.addEventListener('pointerdown', () => setMenus(false, false));
+
   document.getElementById('filter').addEventListener('input', renderGallery);
   document.getElementById('read-toggle').addEventListener('click', () => setReading(!document.body.classList.contains('reading')));
   // Share: the exact-run link on the clipboard; the run as a JSON file.

@@ -366,3 +366,24 @@ test('exact-run links: at=N trains to step N and pauses there, with the numbers 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('slow motion: speed=4 paces training to about four steps a second; the speed menu is drawn', async () => {
+  const { page, errors, context } = await newPage();
+  await openPlayground(page, server.url, 'icl-multihead?speed=4');
+  const lay = await page.evaluate(() => playground.layout());
+  assert.ok(lay.buttons.speed, 'the speed menu is beside the run controls');
+  await page.evaluate(() => playground.play(true));
+  const t0 = Date.now();
+  await page.waitForFunction(() => playground.metrics().steps >= 4, null, { timeout: 20000 });
+  await page.waitForTimeout(1500);
+  const steps = (await page.evaluate(() => playground.metrics())).steps;
+  const seconds = (Date.now() - t0) / 1000;
+  // Paced, not free-running (which does hundreds of steps a second here).
+  assert.ok(steps <= 4 * seconds + 4, `${steps} steps in ${seconds.toFixed(1)} s`);
+  assert.match(await page.evaluate(() => playground.state()), /[?&]speed=4(&|$)/);
+  const r = await page.evaluate(() => playground.set('speed', 'max'));
+  assert.equal(r.ok, true);
+  await page.waitForFunction((s) => playground.metrics().steps > s + 50, steps, { timeout: 20000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

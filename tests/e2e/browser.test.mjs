@@ -45,14 +45,16 @@ test('the page loads without console errors and the gallery lists every register
   await context.close();
 });
 
-test('every lesson draws a non-blank canvas', async () => {
+// Every lesson's canvas is checked for ink in layout.test.mjs (1366x768);
+// here the gallery opens one lesson of each kind.
+test('a click in the gallery opens a lesson of each kind, and it draws a non-blank canvas', async () => {
   const { page, errors, context } = await newPage();
   await openPlayground(page, server.url);
-  for (const l of registry) {
+  for (const l of registry.filter((x, i) => registry.findIndex((y) => y.kind === x.kind) === i)) {
     await page.click(`.lesson[data-id="${l.id}"]`);
     await frames(page, 10);
     assert.match(page.url(), new RegExp('#' + l.id + '\\?'));
-    const ink = await canvasInk(page, l.id);
+    const ink = await canvasInk(page);
     assert.ok(ink.inkFraction > 0.03 && ink.distinctColors > 30, `${l.id}: ${JSON.stringify(ink)}`);
   }
   assert.deepEqual(errors, []);

@@ -26,6 +26,7 @@ const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm', '.data': 'application/octet-stream', '.pack': 'application/octet-stream',
   '.ttf': 'font/ttf', '.png': 'image/png', '.json': 'application/json',
+  '.cpp': 'text/plain; charset=utf-8', '.h': 'text/plain; charset=utf-8',
 };
 
 const server = http.createServer((req, res) => {

@@ -216,6 +216,7 @@
       b.type = 'button';
       b.className = 'lesson';
       b.dataset.id = l.id;
+      b.title = l.code ? "The paper's official code: " + l.code : 'No official code was published for this paper';
       const t = document.createElement('span');
       t.className = 'title';
       t.textContent = l.title;
@@ -313,10 +314,111 @@
     }
   }
   function setReading(on) {
+    if (on && !source.hidden) setSource(false);
     document.body.classList.toggle('reading', on);
     document.getElementById('read-toggle').textContent = on ? 'Back to the lesson' : 'Read as text';
     document.getElementById('read-toggle').setAttribute('aria-pressed', on ? 'true' : 'false');
     renderReading();
+  }
+
+  // ------------------------------------------------------------ source view
+  // The lesson's own C++ file and the project files it includes, read-only,
+  // with line numbers.  Fetched from this origin only when asked
+  // (scripts/make_source_index.mjs copies them into src/ at build time).
+  const source = document.getElementById('source');
+  let sourceIndex = null, sourceLesson = '', sourceFile = '';
+  async function loadSourceIndex() {
+    if (!sourceIndex) {
+      const r = await fetch('src/index.json');
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      sourceIndex = await r.json();
+    }
+    return sourceIndex;
+  }
+  async function showSource(file) {
+    const pre = source.querySelector('pre.code'), gutter = source.querySelector('pre.gutter');
+    sourceFile = file;
+    for (const b of source.querySelectorAll('.files button')) b.classList.toggle('active', b.dataset.file === file);
+    pre.textContent = 'loading ' + file + '…';
+    gutter.textContent = '';
+    try {
+      const r = await fetch('src/' + file.split('/').map(encodeURIComponent).join('/'));
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      const text = await r.text();
+      if (sourceFile !== file) return;  // another file was picked meanwhile
+      const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+      pre.textContent = lines.join('\n');
+      gutter.textContent = lines.map((_, i) => i + 1).join('\n');
+      source.querySelector('.listing').scrollTo(0, 0);
+    } catch (e) {
+      pre.textContent = 'Could not load ' + file + ': ' + String(e && e.message ? e.message : e).slice(0, 200);
+    }
+  }
+  async function renderSource() {
+    const id = currentId();
+    if (!id || id === sourceLesson) return;
+    sourceLesson = id;
+    source.textContent = '';
+    const files = document.createElement('div');
+    files.className = 'files';
+    const listing = document.createElement('div');
+    listing.className = 'listing';
+    const gutter = document.createElement('pre');
+    gutter.className = 'gutter';
+    gutter.setAttribute('aria-hidden', 'true');
+    const code = document.createElement('pre');
+    code.className = 'code';
+    listing.append(gutter, code);
+    source.append(files, listing);
+    let entry;
+    try {
+      entry = (await loadSourceIndex()).lessons[id];
+    } catch (e) {
+      code.textContent = 'The source index could not be loaded (' + String(e && e.message ? e.message : e).slice(0, 200) +
+        '); scripts/build writes it.';
+      return;
+    }
+    if (!entry) {
+      code.textContent = 'No source is listed for ' + id + '.';
+      return;
+    }
+    for (const f of [entry.file, ...entry.includes]) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.file = f;
+      b.textContent = f;
+      b.title = f === entry.file ? "This lesson's file" : 'Included by the lesson';
+      b.addEventListener('click', () => showSource(f));
+      files.appendChild(b);
+    }
+    const note = document.createElement('span');
+    note.className = 'note';
+    note.append(' read-only');
+    if (sourceIndex.repo) {
+      const a = document.createElement('a');
+      a.href = sourceIndex.repo + entry.file;
+      a.target = '_blank';
+      a.rel = 'noopener';
+      a.textContent = 'in the repository';
+      note.append(' · ', a);
+    }
+    if (/^https:\/\//.test(entry.official_code)) {
+      const a = document.createElement('a');
+      a.href = entry.official_code;
+      a.target = '_blank';
+      a.rel = 'noopener';
+      a.textContent = "the paper's official code";
+      note.append(' · ', a);
+    }
+    files.appendChild(note);
+    showSource(entry.file);
+  }
+  function setSource(on) {
+    if (on) setReading(false);
+    source.hidden = !on;
+    document.getElementById('source-toggle').textContent = on ? 'Back to the lesson' : 'Source';
+    document.getElementById('source-toggle').setAttribute('aria-pressed', on ? 'true' : 'false');
+    if (on) renderSource();
   }
 
   // ------------------------------------------------------------- URL state
@@ -339,6 +441,7 @@
     markActive();
     readingKey = '';
     renderReading();
+    if (!source.hidden) renderSource();
   }
 
   window.addEventListener('hashchange', () => {
@@ -494,6 +597,7 @@
 
   document.getElementById('filter').addEventListener('input', renderGallery);
   document.getElementById('read-toggle').addEventListener('click', () => setReading(!document.body.classList.contains('reading')));
+  document.getElementById('source-toggle').addEventListener('click', () => setSource(source.hidden));
   // Share: the exact-run link on the clipboard; the run as a JSON file.
   document.getElementById('copy-link').addEventListener('click', async () => {
     if (!ready) return;

@@ -389,3 +389,33 @@ test('slow motion: speed=4 paces training to about four steps a second; the spee
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('Source: the lesson file and the files it includes, read-only with line numbers, fetched only when asked', async () => {
+  const { page, errors, context } = await newPage();
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await openPlayground(page, server.url, 'cnn-svm');
+  assert.ok(!requests.some((p) => p.startsWith('/src/')), 'nothing of the source view in the initial load');
+  await page.click('#source-toggle');
+  await page.waitForFunction(() => /PG_REGISTER_LESSON/.test(document.querySelector('#source pre.code')?.textContent || ''));
+  assert.equal(await page.locator('#source').isVisible(), true);
+  assert.equal(await page.textContent('#source .files button.active'), 'lessons/cnn_svm.cpp');
+  const lines = (await page.textContent('#source pre.code')).split('\n').length;
+  const numbers = (await page.textContent('#source pre.gutter')).split('\n');
+  assert.equal(numbers.length, lines);
+  assert.equal(numbers[numbers.length - 1], String(lines));
+  const engineFile = await page.$$eval('#source .files button', (bs) => bs.map((b) => b.dataset.file).find((f) => f.startsWith('engine/')));
+  assert.ok(engineFile, 'an engine file the lesson includes is one click away');
+  await page.click(`#source .files button[data-file="${engineFile}"]`);
+  await page.waitForFunction((f) => document.querySelector('#source .files button.active')?.dataset.file === f &&
+    !/^loading/.test(document.querySelector('#source pre.code').textContent), engineFile);
+  assert.ok((await page.textContent('#source pre.code')).length > 100);
+  assert.match(await page.getAttribute('#source .files a:last-of-type', 'href'), /^https:\/\//, "the paper's official code is linked");
+  // Another lesson: its own file.
+  await page.evaluate(() => playground.open('z-loss'));
+  await page.waitForFunction(() => document.querySelector('#source .files button.active')?.dataset.file === 'lessons/z_loss.cpp');
+  await page.click('#source-toggle');
+  assert.equal(await page.locator('#source').isVisible(), false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -19,14 +19,23 @@
   }
 
   // --------------------------------------------------------------- toasts
-  function toast(message) {
+  // A message in the corner; with `action` ({label, run}) it has a button
+  // and stays until used or dismissed.
+  function toast(message, action) {
     const box = document.getElementById('toasts');
     const el = document.createElement('div');
     el.className = 'toast';
     el.textContent = String(message).slice(0, 300);
+    if (action) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = action.label;
+      b.addEventListener('click', () => { el.remove(); action.run(); });
+      el.append(' ', b);
+    }
     box.appendChild(el);
     while (box.children.length > 4) box.removeChild(box.firstChild);
-    setTimeout(() => el.remove(), 6000);
+    if (!action) setTimeout(() => el.remove(), 6000);
   }
 
   // ------------------------------------------------------------ C++ calls
@@ -474,7 +483,9 @@
   // ------------------------------------------------------------ data packs
   // A lesson that trains on real images asks for its pack when it opens
   // (lessons/packs.cpp); it comes from this page's own origin, with progress.
+  const fetchedPacks = new Set();
   async function fetchPack(name) {
+    fetchedPacks.add(String(name));
     const report = (fraction) => Module.ccall('pg_pack_progress', null, ['string', 'number'], [name, fraction]);
     const deliver = (bytes, error) => {
       let ptr = 0;
@@ -540,6 +551,34 @@
     },
   };
   if (typeof WebAssembly !== 'object') fail('This browser has no WebAssembly; the playground needs it.');
+
+  // ------------------------------------------------------------- offline
+  // After one visit the playground works offline (web/sw.js).  A new build
+  // waits until the learner says so, then this page reloads onto it, so one
+  // page never mixes two builds' files.
+  if ('serviceWorker' in navigator && window.isSecureContext) {
+    const hadController = !!navigator.serviceWorker.controller;
+    const offer = (worker) => toast('A new version of the playground is ready.',
+      { label: 'Use it (reload)', run: () => worker.postMessage('pg-take-over') });
+    navigator.serviceWorker.register('sw.js').then((reg) => {
+      if (reg.waiting && hadController) offer(reg.waiting);
+      reg.addEventListener('updatefound', () => {
+        const w = reg.installing;
+        if (w) w.addEventListener('statechange', () => { if (w.state === 'installed' && navigator.serviceWorker.controller) offer(w); });
+      });
+    }).catch((e) => console.warn('offline cache unavailable:', e && e.message));
+    let reloading = false;
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      if (hadController && !reloading) {
+        reloading = true;
+        location.reload();
+      } else if (!hadController) {
+        // The first visit: packs fetched before the worker took control go
+        // through it once more, so that they are kept for offline use.
+        for (const name of fetchedPacks) fetch('data/' + encodeURIComponent(name) + '.pack').catch(() => {});
+      }
+    });
+  }
   canvas.addEventListener('webglcontextlost', (e) => {
     e.preventDefault();
     fail('The graphics context was lost. Reload the page to continue.');

@@ -116,6 +116,8 @@ class IclMultihead : public Lesson {
   }
 
   bool done() const override { return trainer_.diverged() || trainer_.metrics().step >= steps_; }
+
+  int64_t run_length() const override { return steps_; }
   std::string problem() const override { return trainer_.diverged() ? trainer_.message() : ""; }
 
   void live_param_changed(const ParamSpec& spec) override {

@@ -140,6 +140,8 @@ class IclSoftmaxRegression : public Lesson {
 
   bool done() const override { return gd_.steps() >= steps_ || !std::isfinite(gd_.loss()); }
 
+  int64_t run_length() const override { return steps_; }
+
   std::string problem() const override {
     return std::isfinite(gd_.loss()) ? "" : "The loss is not finite: gradient descent diverged.  Lower η and reset.";
   }

@@ -192,6 +192,10 @@ class Lesson {
   virtual int step(int max_steps, double budget_ms) = 0;
   // True when step() has nothing left to do (run finished or diverged).
   virtual bool done() const = 0;
+  // How many step() units a whole run takes, when the lesson knows (a
+  // trainer's run length): the host shows "step k of N" and the time left.
+  // 0: unknown or open-ended.
+  virtual int64_t run_length() const { return 0; }
   // Named results.  Deterministic ones first; timings marked with add_timing.
   virtual void metrics(MetricList& out) const = 0;
   // A problem the panel and the API must show (divergence, missing data), or "".

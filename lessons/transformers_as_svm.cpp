@@ -154,6 +154,8 @@ class TransformersAsSvm : public Lesson {
 
   bool done() const override { return run_.steps() >= steps_ || !std::isfinite(run_.loss()); }
 
+  int64_t run_length() const override { return steps_; }
+
   std::string problem() const override {
     if (!std::isfinite(run_.loss())) return "The loss is not finite: the run diverged.  Lower η and reset.";
     if (!svm_ok_) {

@@ -60,3 +60,14 @@ TEST_CASE("session: speed= paces an on_play lesson's steps per second; full spee
   REQUIRE(s.set("speed", "1", msg));
   CHECK(s.steps_for_frame(16.7) == INT_MAX);  // measuring lessons ignore it
 }
+
+TEST_CASE("session: a trainer's run length is known (step k of N), and the pace is measured while it advances") {
+  Session s;
+  std::string msg;
+  REQUIRE(s.open("icl-multihead", msg));
+  REQUIRE(s.set("steps", "500", msg));
+  CHECK(s.lesson().run_length() == 500);
+  CHECK(s.steps_per_second() == 0);  // nothing measured yet
+  REQUIRE(s.open("two-pass-softmax", msg));
+  CHECK(s.lesson().run_length() == 0);  // a measurement has no fixed length
+}

@@ -174,8 +174,25 @@ void draw_run_controls(Session& s, bool hints) {
   record("speed");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Steps per second while playing: slow it down to watch each step");
   ImGui::SameLine();
-  ImGui::TextDisabled("step %lld%s%s", (long long)s.steps_done(), finished ? " - finished" : "",
-                      hints ? "   (space: play/pause, r: reset)" : "");
+  const int64_t total = s.lesson().run_length();
+  char progress[96] = "";
+  if (total > 0 && !finished) {
+    // Time left from the pace of the last few seconds of play.
+    const double rate = s.steps_per_second();
+    const double left = rate > 0 ? double(total - s.steps_done()) / rate : -1;
+    if (left >= 0 && s.playing)
+      std::snprintf(progress, sizeof progress, " of %lld, about %s left", (long long)total,
+                    left < 90 ? (std::to_string(int(left + 0.5)) + " s").c_str()
+                              : (std::to_string(int(left / 60 + 0.5)) + " min").c_str());
+    else
+      std::snprintf(progress, sizeof progress, " of %lld", (long long)total);
+  }
+  char line[192];
+  std::snprintf(line, sizeof line, "step %lld%s%s%s", (long long)s.steps_done(), progress,
+                finished ? " - finished" : "", hints ? "   (space: play/pause, r: reset)" : "");
+  // On a narrow screen the read-out takes its own line rather than being cut.
+  if (ImGui::CalcTextSize(line).x > ImGui::GetContentRegionAvail().x) ImGui::NewLine();
+  ImGui::TextDisabled("%s", line);
 }
 
 void draw_status_and_problem(Session& s) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <climits>
 #include <cmath>
 
@@ -239,6 +240,14 @@ int Session::advance(int max_steps, double budget_ms) {
   if (to_target > 0 && !playing && to_target < max_steps) max_steps = int(to_target);
   const int done = lesson_->step(max_steps, budget_ms);
   steps_done_ += done;
+  // The pace, over windows of two seconds; a pause (a gap) starts a new window.
+  const double now = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (rate_t0_ms_ < 0 || now - rate_last_ms_ > 500 || steps_done_ < rate_steps0_) rate_t0_ms_ = now, rate_steps0_ = steps_done_ - done;
+  rate_last_ms_ = now;
+  if (now - rate_t0_ms_ >= 2000) {
+    rate_ = double(steps_done_ - rate_steps0_) / ((now - rate_t0_ms_) / 1000.0);
+    rate_t0_ms_ = now, rate_steps0_ = steps_done_;
+  }
   if (target_step >= 0 && steps_done_ >= target_step) target_step = -1;  // reached: pause here
   return done;
 }

@@ -58,6 +58,9 @@ class Session {
 
   // Runs any pending reset, then up to max_steps units within budget_ms.
   int advance(int max_steps, double budget_ms);
+  // Steps per wall-clock second over the last couple of seconds of advancing
+  // (0 until measured; for the "time left" estimate, never for results).
+  double steps_per_second() const { return rate_; }
   // Runs pending resets (call before reading metrics or drawing).
   void refresh();
   int64_t steps_done() const { return steps_done_; }
@@ -132,6 +135,8 @@ class Session {
   void schedule_reset() { reset_pending_ = true; steps_done_ = 0; }
   void run_pending_reset() const;
   double speed_credit_ = 0;  // fractional steps owed at a slow speed
+  double rate_ = 0, rate_t0_ms_ = -1, rate_last_ms_ = -1;  // steps_per_second's window
+  int64_t rate_steps0_ = 0;
   mutable bool reset_pending_ = false;
   mutable int64_t steps_done_ = 0;
   std::vector<std::string> messages_;

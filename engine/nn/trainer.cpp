@@ -55,6 +55,7 @@ void Trainer::reset(data::Dataset train, data::Dataset test, const TrainerConfig
   train_ = std::move(train);
   test_ = std::move(test);
   runs_.clear();
+  transforms_.clear();  // they belong to the runs (the hooks stay until replaced)
   message_.clear();
   error_.clear();
   steps_ = 0;

@@ -102,7 +102,8 @@ class Trainer {
  public:
   enum class State { empty, running, finished, diverged };
 
-  // Takes the data (move it in) and the settings; drops previous runs.
+  // Takes the data (move it in) and the settings; drops previous runs and
+  // gradient transforms.
   void reset(data::Dataset train, data::Dataset test, const TrainerConfig& config);
 
   // Adds a model trained side by side with the others.  Every run's
@@ -131,7 +132,8 @@ class Trainer {
   // A step on a run's gradient (model.grads()) after backward and the grad
   // hook, before clipping and the optimizer: (run index, model, batch).
   // Transforms compose in the order added; run = -1 applies to every run.
-  // Must not allocate.  Add them any time (also after reset, before step).
+  // Must not allocate.  reset() removes them (add them after reset, with the
+  // runs); set_grad_hook and set_weight_hook stay until replaced.
   using GradTransform = std::function<void(int, Model&, const Batch&)>;
   void add_grad_transform(GradTransform transform, int run = -1);
   void clear_grad_transforms() { transforms_.clear(); }

@@ -360,7 +360,7 @@ void StableMaxGrokking::declare_text(Walkthrough& t) {
                  "precision AND on the order of the additions.  Here the order is stated: largest-first adds each "
                  "small term to the running 1 on its own ((1 + t_1) + t_2 ...), small-first sums the small terms "
                  "first and adds 1 last.  For 113 classes in float32 that is d > 16.64 largest-first but d > 21.35 "
-                 "small-first.  Threshold now (p = {p:%.0f}, chosen precision and order): d > {sc_threshold:%.2f}.")
+                 "small-first.  Threshold now (the chosen p, precision and order): d > {sc_threshold:%.2f}.")
       .paragraph("Fix 1, StableMax: replace e^x by a function that grows only linearly,")
       .equation("s(x) = x + 1 (x ≥ 0),  1/(1 − x) (x < 0),      p_i = s(z_i) / Σ_j s(z_j)")
       .paragraph("so a large margin no longer makes the other terms vanish (logits (40, 0, ..., 0) over 113 "

@@ -174,7 +174,7 @@ void add_mlp_step(std::vector<Figure>& out) {
                  [] { g_mlp->step(1, 1e12); }});
 }
 
-// stablemax-grokking's default model: (a + b) mod 47, 40% of the pairs (884)
+// stablemax-grokking's default model: (a + b) mod 47, half of the pairs (1104)
 // as one full batch, a bias-free 94-96-96-47 ReLU MLP, float32-emulated
 // softmax cross-entropy, perp-AdamW (lessons/stablemax_grokking.cpp).  Time
 // to grok = the lesson's steps_to_99_test / this figure's steps per second.
@@ -185,7 +185,7 @@ void add_grok_step(std::vector<Figure>& out) {
                  [] {
                    if (g_grok) return;
                    data::Dataset train, test;
-                   data::make_modular_addition(47, 0.4f, 1, train, test);
+                   data::make_modular_addition(47, 0.5f, 1, train, test);
                    nn::TrainerConfig config;
                    config.seed = 1;
                    config.batch_size = train.n;

@@ -21,11 +21,14 @@
 #include <cstdint>
 #include <memory>
 
+#include "engine/data/generated.h"
 #include "engine/data/toy.h"
 #include "engine/kernels/attention.h"
 #include "engine/kernels/elementwise.h"
 #include "engine/kernels/gemm.h"
 #include "engine/kernels/softmax.h"
+#include "engine/nn/grad_transforms.h"
+#include "engine/nn/losses_precision.h"
 #include "engine/nn/losses_softmax.h"
 #include "engine/nn/trainer.h"
 
@@ -171,6 +174,41 @@ void add_mlp_step(std::vector<Figure>& out) {
                  [] { g_mlp->step(1, 1e12); }});
 }
 
+// stablemax-grokking's default model: (a + b) mod 47, half of the pairs (1104)
+// as one full batch, a bias-free 94-96-96-47 ReLU MLP, float32-emulated
+// softmax cross-entropy, perp-AdamW (lessons/stablemax_grokking.cpp).  Time
+// to grok = the lesson's steps_to_99_test / this figure's steps per second.
+std::unique_ptr<nn::Trainer> g_grok;
+
+void add_grok_step(std::vector<Figure>& out) {
+  out.push_back({"grok_step", "steps/s", 1.0,
+                 [] {
+                   if (g_grok) return;
+                   data::Dataset train, test;
+                   data::make_modular_addition(47, 0.5f, 1, train, test);
+                   nn::TrainerConfig config;
+                   config.seed = 1;
+                   config.batch_size = train.n;
+                   config.eval_every = 0;
+                   config.detect_stuck = false;
+                   g_grok = std::make_unique<nn::Trainer>();
+                   g_grok->reset(std::move(train), std::move(test), config);
+                   nn::OptimizerConfig adamw;
+                   adamw.kind = nn::OptimizerKind::adamw;
+                   adamw.lr = 1e-2f;
+                   adamw.beta2 = 0.99f;
+                   adamw.eps = 1e-25f;
+                   nn::ModelSpec spec = nn::ModelSpec::vectors(94);
+                   spec.linear(96, false).relu().linear(96, false).relu().linear(47, false);
+                   g_grok->add_run("grok", spec,
+                                   std::make_unique<nn::PrecisionSoftmaxCrossEntropy>(nn::SumPrecision::float32,
+                                                                                      nn::SumOrder::largest_first),
+                                   adamw);
+                   g_grok->add_grad_transform(nn::perp_grad_transform());
+                 },
+                 [] { g_grok->step(1, 1e12); }});
+}
+
 }  // namespace
 
 // A diverged trainer stops stepping and would look fast; the harnesses check.
@@ -189,6 +227,7 @@ std::vector<Figure>& figures() {
     add_attention(out);
     add_elementwise(out);
     add_mlp_step(out);
+    add_grok_step(out);
     return out;
   }();
   return table;

@@ -10,6 +10,11 @@
 //   softmax_vs_tfjs_min     the smallest of those
 //   mlp_step_vs_tfjs        engine wasm-simd mlp_step / TF.js mlp_step
 //   wasm_vs_native          per figure, engine wasm-simd / engine native
+// and one time (issue 15, target < 90 s in wasm):
+//   grok_seconds            per platform, stablemax-grokking's steps to 99% test
+//                           accuracy at its defaults (kGrokSteps, from
+//                           `playground-cli run stablemax-grokking --json`,
+//                           steps_to_99_test) / grok_step's steps per second
 // All but the last are "paired": the median over rounds of the ratio of the
 // two samples taken seconds apart in one process (side_by_side.mjs).
 // wasm_vs_native divides the medians of two processes.
@@ -70,6 +75,14 @@ for (const f of combined.filter((x) => x.platform === 'wasm-simd')) {
   const r = ratio(f, get('native', f.name));
   if (r !== null) wasmVsNative[f.name] = round(r);
 }
+// stablemax-grokking at its defaults (seed 1): steps_to_99_test.  Native and
+// wasm give the same number (tests/cli.test.mjs); re-read it if the defaults change.
+const kGrokSteps = 300;
+const grokSeconds = {};
+for (const p of ['native', 'wasm-simd', 'wasm-scalar']) {
+  const f = get(p, 'grok_step');
+  if (f) grokSeconds[p] = round(kGrokSteps / f.median, 2);
+}
 const ratios = {
   gemm256_vs_tfjs: round(paired('gemm_256', 'vs_tfjs')),
   gemm256_simd_vs_scalar: round(paired('gemm_256', 'simd_vs_scalar')),
@@ -89,6 +102,9 @@ for (const [k, t] of Object.entries(targets)) {
   const v = ratios[k];
   targetStatus[k] = { target: t, value: v, met: v === null ? null : v >= t };
 }
+// A time: lower is better.
+const grokWasm = grokSeconds['wasm-simd'] ?? null;
+targetStatus.grok_seconds_wasm = { target_max_s: 90, value: grokWasm, met: grokWasm === null ? null : grokWasm < 90 };
 
 // ---- table ----------------------------------------------------------------------------
 const names = [...new Set(combined.map((f) => f.name))];
@@ -113,6 +129,11 @@ console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
 console.log('');
 for (const [k, s] of Object.entries(targetStatus)) {
+  if (k === 'grok_seconds_wasm') {
+    const v = s.value === null ? 'n/a' : `${s.value.toFixed(1)} s`;
+    console.log(`${k.padEnd(24)} ${v.padStart(8)}  target < ${s.target_max_s} s  ${s.met === null ? 'not measured' : s.met ? 'MET' : 'NOT MET'}`);
+    continue;
+  }
   const v = s.value === null ? 'n/a' : `${s.value.toFixed(2)}x`;
   const verdict = s.met === null ? 'not measured' : s.met ? 'MET' : 'NOT MET';
   console.log(`${k.padEnd(24)} ${v.padStart(8)}  target >= ${s.target}x  ${verdict}`);
@@ -126,6 +147,7 @@ const results = {
   clock: clocks.length === 1 ? clocks[0] : clocks,
   figures: combined,
   ratios,
+  grok_seconds: grokSeconds,
   ratio_method: 'wasm_vs_native divides the medians of two processes; every other ratio is the median over ' +
     'rounds of the ratio of two samples taken seconds apart in one process (bench/side_by_side.mjs)',
   targets: targetStatus,

@@ -73,8 +73,8 @@ for (const name of Object.keys(engines[0].figures)) {
   const contenders = [...engines, tfjs]
     .filter((c) => c.figures[name])
     .map((c) => ({ platform: c.platform, f: c.figures[name], spent: 0, calls: 0, rates: [] }));
-  // The MLP step's samples are longer: one TF.js step takes a few ms.
-  const sampleMs = name === 'mlp_step' ? Math.max(opt.sampleMs, 60) : opt.sampleMs;
+  // The MLP step's samples are longer: one TF.js step takes a few ms (and a grok step ~15 ms).
+  const sampleMs = name === 'mlp_step' || name === 'grok_step' ? Math.max(opt.sampleMs, 60) : opt.sampleMs;
   for (const c of contenders) c.f.setup();
   // 1. warm-up, interleaved
   while (contenders.some((c) => c.spent < opt.warmupMs || c.calls < 3)) {

@@ -6,20 +6,21 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/data/registry.h"
 #include "engine/data/toy.h"
 #include "ui/panel.h"
 #include "ui/plots.h"
 
 namespace pg {
 
-namespace {
-const char* const kKeys[] = {"blobs", "moons", "spirals", "rings", "digits", "mnist", "fashion-mnist"};
-const char* const kNames[] = {"3 Gaussian blobs", "two moons", "3 spirals", "3 rings",
-                              "UCI 8x8 digits", "MNIST (10,000 digits)", "Fashion-MNIST (10,000 items)"};
-}  // namespace
+// Keys and names come from the data-set registry (engine/data/registry.h);
+// the DatasetId values are registry indices.
+static const char* key_of(int id) { return data::datasets()[id].key; }
+static const char* name_of(int id) { return data::datasets()[id].name; }
 
-const char* TrainerLesson::dataset_key(int id) { return kKeys[id]; }
-const char* TrainerLesson::dataset_name() const { return kNames[dataset_]; }
+const char* TrainerLesson::dataset_key(int id) { return key_of(id); }
+const char* TrainerLesson::dataset_name() const { return name_of(dataset_); }
+bool TrainerLesson::is_2d() const { return data::datasets()[dataset_].two_d; }
 
 TrainerLesson::TrainerLesson()
     : loss_curve_(outputs_.series("train_loss", {"step"})),
@@ -37,7 +38,7 @@ void TrainerLesson::declare_training(Declaration& d, int default_dataset, int de
   ParamList& p = d.params;
   // The choice lists only the lesson's range; dataset_ stays a global id.
   std::vector<std::string> keys;
-  for (int i = first_dataset; i <= last_dataset; ++i) keys.push_back(kKeys[i]);
+  for (int i = first_dataset; i <= last_dataset; ++i) keys.push_back(key_of(i));
   first_dataset_ = first_dataset;
   p.choice("dataset", "data set", &dataset_choice_, keys, default_dataset - first_dataset,
            "2-D toys (blobs, moons, spirals, rings) show decision regions; the image sets (UCI 8x8 digits, "
@@ -67,27 +68,36 @@ void TrainerLesson::reset(uint64_t seed) {
   for (Array* a : {&test_x_, &test_labels_, &test_predictions_, &grid_class_, &grid_confidence_, &grid_extent_, &confusion_})
     a->set({0}, static_cast<const float*>(nullptr));
   for (RunSummary& r : summary_) r = RunSummary();
-  if (dataset_ <= kRings) {
+  if (data::datasets()[dataset_].source == data::DatasetSource::generated) {
     build(nullptr);
     return;
   }
-  pack_status_ = request_pack(kKeys[dataset_]);
+  pack_status_ = request_pack(key_of(dataset_));
   if (pack_status_.state == PackState::ready) build(pack_status_.pack);
 }
 
 void TrainerLesson::build(const data::Pack* pack) {
   data::Dataset train, test;
+  const data::DatasetInfo& info = data::datasets()[dataset_];
   if (pack) {
     data::pack_to_datasets(*pack, train, test);
   } else {
-    data::ToyConfig cfg;
-    cfg.kind = data::ToyKind(dataset_);
-    cfg.n = 900;
-    cfg.classes = 3;
-    cfg.noise = dataset_ == kBlobs ? 0.25f : 0.05f;
-    configure_toy(cfg);
-    data::Dataset all = data::make_toy(cfg, seed_);
-    data::train_test_split(all, 1.0f / 3.0f, seed_ + 1, train, test);
+    data::DatasetOptions options;
+    if (dataset_ <= kRings) {
+      // The toys' knobs start at the registry defaults (900 points, 3
+      // classes, noise 0.25 for blobs, 0.05 otherwise); configure_toy may change them.
+      data::ToyConfig cfg;
+      cfg.kind = data::ToyKind(dataset_);
+      cfg.n = int(info.knob(options, "n"));
+      cfg.classes = int(info.knob(options, "classes"));
+      cfg.noise = float(info.knob(options, "noise"));
+      configure_toy(cfg);
+      options.set("n", cfg.n);
+      options.set("classes", cfg.classes);
+      options.set("noise", cfg.noise);
+    }
+    configure_dataset(options);
+    info.make(options, seed_, train, test);
   }
   nn::TrainerConfig config;
   config.seed = seed_;
@@ -96,12 +106,13 @@ void TrainerLesson::build(const data::Pack* pack) {
   config.eval_every = pack ? 100 : 25;
   config.eval_samples = pack ? 1000 : 0;
   config.top_k = pack ? 3 : 2;
-  top_k_ = config.top_k;
-  const nn::ModelSpec spec = model_for(train);
-  trainer_.reset(std::move(train), std::move(test), config);
   nn::OptimizerConfig adam;
   adam.kind = nn::OptimizerKind::adam;
   adam.lr = float(lr_);
+  configure_trainer(config, adam);
+  top_k_ = config.top_k;
+  const nn::ModelSpec spec = model_for(train);
+  trainer_.reset(std::move(train), std::move(test), config);
   add_runs(spec, adam);
   if (trainer_.num_runs() == 0 || !trainer_.error().empty()) {
     // A data set the runs cannot train on (e.g. a pack with no training
@@ -165,7 +176,7 @@ nn::ModelSpec TrainerLesson::model_for(const data::Dataset& d) const {
 
 void TrainerLesson::poll() {
   if (built_ || pack_status_.state != PackState::loading) return;
-  pack_status_ = request_pack(kKeys[dataset_]);
+  pack_status_ = request_pack(key_of(dataset_));
   if (pack_status_.state == PackState::ready) build(pack_status_.pack);
 }
 
@@ -304,10 +315,10 @@ double TrainerLesson::test_accuracy(int r) const {
 bool TrainerLesson::draw_data_status() const {
   if (built_) return true;
   if (pack_status_.state == PackState::failed) {
-    const std::string text = std::string("The ") + kNames[dataset_] + " data pack could not be used: " + pack_status_.message;
+    const std::string text = std::string("The ") + name_of(dataset_) + " data pack could not be used: " + pack_status_.message;
     ui::error_box("##pack", text.c_str());
   } else {
-    ui::progress_box(kNames[dataset_], pack_status_.progress);
+    ui::progress_box(name_of(dataset_), pack_status_.progress);
   }
   return false;
 }

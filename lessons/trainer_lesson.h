@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/data/dataset.h"
+#include "engine/data/registry.h"
 #include "engine/data/toy.h"
 #include "engine/nn/trainer.h"
 #include "lessons/lesson.h"
@@ -19,9 +20,12 @@ namespace pg {
 
 class TrainerLesson : public Lesson {
  public:
-  // Data sets a lesson may offer, in the order of the `dataset` choice.
+  // Data sets a lesson may offer, in the order of the `dataset` choice: indices
+  // into the data-set registry (engine/data/registry.h), whose first entries
+  // these are.  Later registry entries (data::dataset_index("modular-addition"),
+  // "multilabel-scenes") may be offered too: pass their index as last_dataset.
   enum DatasetId { kBlobs, kMoons, kSpirals, kRings, kDigits, kMnist, kFashionMnist, kNumDatasets };
-  static const char* dataset_key(int id);  // "blobs", ..., "fashion-mnist"
+  static const char* dataset_key(int id);  // the registry key: "blobs", ..., "fashion-mnist", ...
   static constexpr int kMaxRuns = 4;
   static constexpr int kGrid = 72;  // decision-region cells per side
 
@@ -57,6 +61,12 @@ class TrainerLesson : public Lesson {
   // The 2-D toy set about to be generated (900 points, 3 classes, noise 0.25
   // for blobs and 0.05 otherwise); a lesson may change it, e.g. more classes.
   virtual void configure_toy(data::ToyConfig& /*config*/) const {}
+  // Knob values for a generated registry data set (after configure_toy for
+  // the toys), e.g. options.set("p", 59) for modular addition.
+  virtual void configure_dataset(data::DatasetOptions& /*options*/) const {}
+  // The trainer's settings and the optimizer (Adam at the lr knob) before the
+  // runs are added: full batch, evaluation cadence, AdamW, betas...
+  virtual void configure_trainer(nn::TrainerConfig& /*config*/, nn::OptimizerConfig& /*optimizer*/) const {}
   // Outputs the lesson computes from the models for its views and metrics
   // (embeddings, scores).  refresh_views() runs after reset, at every k-th
   // step (k = view_refresh_steps()) and after the final evaluation - at the
@@ -70,7 +80,7 @@ class TrainerLesson : public Lesson {
 
   // The chosen data set's display name, and whether it is 2-D.
   const char* dataset_name() const;
-  bool is_2d() const { return dataset_ <= kRings; }
+  bool is_2d() const;
   // Ready to train (data present).  While a pack loads, views show progress.
   bool data_ready() const { return built_; }
   // In a view: progress bar or error while the data set is not ready.  Returns data_ready().

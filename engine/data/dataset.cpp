@@ -5,6 +5,14 @@
 
 namespace data {
 
+const char* target_kind_name(TargetKind kind) {
+  switch (kind) {
+    case TargetKind::label: return "label";
+    case TargetKind::label_set: return "label set";
+    default: return "vector";
+  }
+}
+
 void Dataset::row(int i, float* out) const {
   if (!x.empty()) {
     const float* src = x.data() + size_t(i) * dim;
@@ -19,6 +27,17 @@ void Dataset::gather(const int* idx, int B, float* x_out, int* y_out) const {
   for (int b = 0; b < B; ++b) {
     row(idx[b], x_out + size_t(b) * dim);
     if (y_out) y_out[b] = y[idx[b]];
+  }
+}
+
+void Dataset::gather_targets(const int* idx, int B, int* sets_out, float* targets_out) const {
+  const int w = target_width;
+  for (int b = 0; b < B; ++b) {
+    const size_t row = size_t(idx[b]) * w;
+    if (target_kind == TargetKind::label_set && sets_out)
+      for (int k = 0; k < w; ++k) sets_out[size_t(b) * w + k] = label_sets[row + k];
+    if (target_kind == TargetKind::vector && targets_out)
+      for (int k = 0; k < w; ++k) targets_out[size_t(b) * w + k] = targets[row + k];
   }
 }
 
@@ -39,6 +58,8 @@ static Dataset empty_like(const Dataset& all) {
   d.height = all.height;
   d.width = all.width;
   d.pixel_scale = all.pixel_scale;
+  d.target_kind = all.target_kind;
+  d.target_width = all.target_width;
   return d;
 }
 
@@ -46,6 +67,11 @@ static void append_row(Dataset& d, const Dataset& all, int i, int label) {
   if (!all.x.empty()) d.x.insert(d.x.end(), all.x.begin() + size_t(i) * all.dim, all.x.begin() + size_t(i + 1) * all.dim);
   else d.pixels.insert(d.pixels.end(), all.pixels.begin() + size_t(i) * all.dim, all.pixels.begin() + size_t(i + 1) * all.dim);
   d.y.push_back(label);
+  const size_t w = size_t(all.target_width);
+  if (all.target_kind == TargetKind::label_set)
+    d.label_sets.insert(d.label_sets.end(), all.label_sets.begin() + i * w, all.label_sets.begin() + (i + 1) * w);
+  if (all.target_kind == TargetKind::vector)
+    d.targets.insert(d.targets.end(), all.targets.begin() + i * w, all.targets.begin() + (i + 1) * w);
   ++d.n;
 }
 

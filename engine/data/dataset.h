@@ -3,12 +3,23 @@
 // Rows are features (n, dim).  Toy 2-D data keeps them as floats in x; image
 // packs keep the original bytes in pixels (4x smaller: 10,000 MNIST digits are
 // 7.8 MB instead of 31 MB) and convert a mini-batch at a time.
+//
+// Every row has a target of one of three kinds (TargetKind):
+//   label      one class in [0, classes): y (n,)  - the default
+//   label_set  up to target_width positives per row, padded with -1:
+//              label_sets (n, target_width); y holds each row's first positive
+//   vector     target_width floats (regression, soft targets): targets
+//              (n, target_width); y holds each row's argmax (for class counts)
+// Losses say which kind they read (nn::Loss::target_kind()).
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace data {
+
+enum class TargetKind { label, label_set, vector };
+const char* target_kind_name(TargetKind kind);  // "label", "label set", "vector"
 
 struct Dataset {
   std::string name;
@@ -18,6 +29,10 @@ struct Dataset {
   std::vector<uint8_t> pixels;              // (n, dim) when stored as bytes: value = pixel * pixel_scale
   float pixel_scale = 1.0f;
   std::vector<int> y;                       // (n,) labels in [0, classes)
+  TargetKind target_kind = TargetKind::label;
+  int target_width = 1;                     // positives per row (label_set) or floats per row (vector)
+  std::vector<int> label_sets;              // (n, target_width), -1 padded: label_set only
+  std::vector<float> targets;               // (n, target_width): vector only
 
   bool empty() const { return n == 0; }
   bool is_image() const { return height > 1 || width > 1; }
@@ -25,6 +40,10 @@ struct Dataset {
   void row(int i, float* out) const;
   // x_out (B, dim), y_out (B,) = rows idx[0..B); y_out may be nullptr
   void gather(const int* idx, int B, float* x_out, int* y_out) const;
+  // The targets of rows idx[0..B) for the data's kind: label_set rows into
+  // sets_out (B, target_width), vector rows into targets_out (B, target_width).
+  // Either may be nullptr; nothing is written for plain labels.
+  void gather_targets(const int* idx, int B, int* sets_out, float* targets_out) const;
   // Number of rows of each class, (classes,)
   std::vector<int> class_counts() const;
 };

@@ -10,13 +10,31 @@
 //   float loss = ce.forward(logits, labels, B, C);
 //   ce.backward(logits, labels, B, C, dlogits);
 //
+// Targets come in three kinds (data::TargetKind): a class label per row (the
+// int API above; every loss takes it), a label set (B, P) of positives padded
+// with -1 (PositiveSetLoss), or a float vector (B, T) (regression and soft
+// targets: losses_vector.h).  A loss says which it reads in target_kind(); the
+// trainer feeds it that kind through forward_targets/backward_targets, whose
+// default passes the labels to the int API.
+//
 // Implementations: losses_softmax.h (cross-entropy with scale, StableMax,
 // multi-positive and decoupled softmax), losses_margin.h (multi-class hinge and
 // squared hinge, Z-loss), losses_face.h (ArcFace / CosFace / ElasticFace / "+").
 #pragma once
 #include <cstdint>
 
+#include "engine/data/dataset.h"
+
 namespace nn {
+
+using data::TargetKind;
+
+// A batch's targets as the loss reads them (only the loss's kind is set).
+struct Targets {
+  const int* labels = nullptr;    // label: (B,);  label_set: (B, width), -1 padded
+  const float* values = nullptr;  // vector: (B, width)
+  int width = 1;
+};
 
 class Loss {
  public:
@@ -40,6 +58,17 @@ class Loss {
 
   // Losses with their own random stream (ElasticFace) restart it here.
   virtual void reseed(uint64_t seed) { (void)seed; }
+
+  // The target kind this loss reads (label unless overridden).
+  virtual TargetKind target_kind() const { return TargetKind::label; }
+  // The general entry points the trainer calls: t holds targets of
+  // target_kind().  The defaults pass t.labels to forward/backward above.
+  virtual float forward_targets(const float* logits, const Targets& t, int B, int C) {
+    return forward(logits, t.labels, B, C);
+  }
+  virtual void backward_targets(const float* logits, const Targets& t, int B, int C, float* dlogits) {
+    backward(logits, t.labels, B, C, dlogits);
+  }
 };
 
 // probs[b, :] = softmax(scale * logits[b, :]), stable (max subtracted first).

@@ -49,6 +49,17 @@ class PositiveSetLoss : public Loss {
  public:
   PositiveSetLoss(int positives, float s) : positives_per_row(positives), scale(s) {}
   void reserve(int max_batch, int classes) override;
+  // Label-set targets (the trainer's data::TargetKind::label_set): t.labels is
+  // (B, t.width), which becomes positives_per_row.
+  TargetKind target_kind() const override { return TargetKind::label_set; }
+  float forward_targets(const float* logits, const Targets& t, int B, int C) override {
+    positives_per_row = t.width;
+    return forward(logits, t.labels, B, C);
+  }
+  void backward_targets(const float* logits, const Targets& t, int B, int C, float* dlogits) override {
+    positives_per_row = t.width;
+    backward(logits, t.labels, B, C, dlogits);
+  }
   int positives_per_row;
   float scale;
 

@@ -130,6 +130,8 @@ class Model {
   // Parameters of layer i: weights first, then the bias (or beta), inside params()/grads().
   int param_offset(int i) const { return layers_[i].param_offset; }
   int param_count(int i) const { return layers_[i].param_count; }
+  // Of those, the weights (the first weight_count(i)); the rest is the bias / beta.
+  int weight_count(int i) const { return layers_[i].weight_count; }
 
  private:
   struct Layer {

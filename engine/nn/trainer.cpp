@@ -15,14 +15,39 @@ enum RngStream : uint64_t { kInitStream = 1, kBatchStream = 2, kLossStream = 100
 // least this many rows even when training uses tiny batches.
 static const int kMinEvalChunk = 64;
 
-// Rows and labels present in the stated numbers, labels in [0, classes).
+// Rows and labels present in the stated numbers, labels in [0, classes);
+// label sets (n, width) of -1 or valid labels; vectors (n, width) finite.
 static bool well_formed(const data::Dataset& d) {
   const size_t values = size_t(d.n) * size_t(d.dim > 0 ? d.dim : 0);
   if (int(d.y.size()) != d.n || (d.x.size() != values && d.pixels.size() != values)) return false;
   for (int label : d.y) {
     if (label < 0 || label >= d.classes) return false;
   }
+  const size_t targets = size_t(d.n) * size_t(d.target_width > 0 ? d.target_width : 0);
+  if (d.target_kind != TargetKind::label && d.target_width < 1) return false;
+  if (d.target_kind == TargetKind::label_set) {
+    if (d.label_sets.size() != targets) return false;
+    for (int label : d.label_sets)
+      if (label < -1 || label >= d.classes) return false;
+  }
+  if (d.target_kind == TargetKind::vector) {
+    if (d.targets.size() != targets) return false;
+    for (float v : d.targets)
+      if (!std::isfinite(v)) return false;
+  }
   return true;
+}
+
+// Accuracy of one row of outputs for the batch's kind (see trainer.h).
+static bool row_correct(const float* row, int C, int b, int label, const Targets& t, TargetKind kind) {
+  const int predicted = argmax_row(row, C);
+  if (kind == TargetKind::label_set) {
+    for (int k = 0; k < t.width; ++k)
+      if (t.labels[b * t.width + k] == predicted) return true;
+    return false;
+  }
+  if (kind == TargetKind::vector && t.values) return argmax_row(t.values + size_t(b) * t.width, t.width) == predicted;
+  return predicted == label;
 }
 
 void Trainer::reset(data::Dataset train, data::Dataset test, const TrainerConfig& config) {
@@ -30,6 +55,7 @@ void Trainer::reset(data::Dataset train, data::Dataset test, const TrainerConfig
   train_ = std::move(train);
   test_ = std::move(test);
   runs_.clear();
+  transforms_.clear();  // they belong to the runs (the hooks stay until replaced)
   message_.clear();
   error_.clear();
   steps_ = 0;
@@ -40,7 +66,8 @@ void Trainer::reset(data::Dataset train, data::Dataset test, const TrainerConfig
     error_ = "the training set is malformed (sizes, or labels outside [0, " + std::to_string(train_.classes) + "))";
     train_ = data::Dataset();
   }
-  if (test_.n > 0 && (test_.dim != train_.dim || test_.classes != train_.classes || !well_formed(test_))) {
+  if (test_.n > 0 && (test_.dim != train_.dim || test_.classes != train_.classes || !well_formed(test_) ||
+                      test_.target_kind != train_.target_kind || test_.target_width != train_.target_width)) {
     error_ = "the test set's features, classes or labels do not match the training set's";
     test_ = data::Dataset();
   }
@@ -53,6 +80,24 @@ void Trainer::reset(data::Dataset train, data::Dataset test, const TrainerConfig
   batch_rng_.shuffle(order_.data(), train_.n);
   batch_x_.assign(size_t(batch_) * train_.dim, 0.0f);
   batch_y_.assign(batch_, 0);
+  const int W = train_.target_kind == TargetKind::label ? 0 : train_.target_width;
+  batch_sets_.assign(train_.target_kind == TargetKind::label_set ? size_t(batch_) * W : 0, -1);
+  batch_targets_.assign(train_.target_kind == TargetKind::vector ? size_t(batch_) * W : 0, 0.0f);
+  batch_targets_view_ = Targets();
+  if (train_.target_kind == TargetKind::label_set) {
+    batch_targets_view_.labels = batch_sets_.data();
+    batch_targets_view_.width = W;
+  } else if (train_.target_kind == TargetKind::vector) {
+    batch_targets_view_.values = batch_targets_.data();
+    batch_targets_view_.width = W;
+  } else {
+    batch_targets_view_.labels = batch_y_.data();
+  }
+  evaluator_.reserve_targets(W);
+}
+
+void Trainer::add_grad_transform(GradTransform transform, int run) {
+  if (transform) transforms_.push_back({std::move(transform), run});
 }
 
 int Trainer::add_run(const std::string& name, const ModelSpec& spec, std::unique_ptr<Loss> loss,
@@ -67,6 +112,12 @@ int Trainer::add_run(const std::string& name, const ModelSpec& spec, std::unique
   }
   if (!loss) {
     error_ = "run " + name + " has no loss";
+    return -1;
+  }
+  const TargetKind wants = loss->target_kind();
+  if (wants != train_.target_kind && !(wants == TargetKind::vector && train_.target_kind == TargetKind::label)) {
+    error_ = name + ": the loss reads " + data::target_kind_name(wants) + " targets, the data has " +
+             data::target_kind_name(train_.target_kind) + " targets";
     return -1;
   }
   auto run = std::make_unique<Run>();
@@ -85,6 +136,11 @@ int Trainer::add_run(const std::string& name, const ModelSpec& spec, std::unique
   if (C < train_.classes) {
     error_ = name + ": the model has " + std::to_string(C) + " outputs for " + std::to_string(train_.classes) +
              " classes";
+    return -1;
+  }
+  if (train_.target_kind == TargetKind::vector && train_.target_width != C) {
+    error_ = name + ": the model has " + std::to_string(C) + " outputs for targets of " +
+             std::to_string(train_.target_width) + " values";
     return -1;
   }
   if (!runs_.empty()) run->model.copy_params_from(runs_[0]->model);  // no-op unless same architecture
@@ -113,6 +169,8 @@ void Trainer::next_batch() {
     cursor_ = 0;
   }
   train_.gather(order_.data() + cursor_, batch_, batch_x_.data(), batch_y_.data());
+  if (train_.target_kind != TargetKind::label)
+    train_.gather_targets(order_.data() + cursor_, batch_, batch_sets_.data(), batch_targets_.data());
   cursor_ += batch_;
 }
 
@@ -128,16 +186,19 @@ void Trainer::train_run(int r) {
   Model& m = R.model;
   const int B = batch_, C = m.output_size();
   m.zero_grad();
+  if (weight_hook_) weight_hook_(r, m, true);
   const float* logits = m.forward(batch_x_.data(), B);
-  const float loss = R.loss->forward(logits, batch_y_.data(), B, C);
+  const Targets& targets = batch_targets_view_;
+  const float loss = R.loss->forward_targets(logits, targets, B, C);
   if (!std::isfinite(loss)) {
     R.diverged = true;
     R.message = divergence_message(R.name, runs_.size() > 1, "loss", loss, steps_ + 1);
     return;
   }
   int correct = 0;
-  for (int b = 0; b < B; ++b) correct += argmax_row(logits + b * C, C) == batch_y_[b] ? 1 : 0;
-  R.loss->backward(logits, batch_y_.data(), B, C, R.dlogits.data());
+  for (int b = 0; b < B; ++b)
+    correct += row_correct(logits + b * C, C, b, batch_y_[b], targets, train_.target_kind) ? 1 : 0;
+  R.loss->backward_targets(logits, targets, B, C, R.dlogits.data());
   // Near-converged losses give logit gradients like 1e-37; their products in
   // the backward pass would be subnormal, and slow (see kTinyGradient,
   // optim.h).  Entries below 2^-50 (a sample already fit to within 1e-15)
@@ -145,6 +206,16 @@ void Trainer::train_run(int r) {
   flush_below(R.dlogits.data(), B * C, kTinyGradient);
   m.backward(R.dlogits.data());
   if (grad_hook_) grad_hook_(r, m, batch_x_.data(), batch_y_.data(), B);
+  if (!transforms_.empty()) {
+    Batch batch;
+    batch.x = batch_x_.data();
+    batch.labels = batch_y_.data();
+    batch.targets = targets;
+    batch.B = B;
+    batch.step = steps_;
+    for (const Transform& t : transforms_)
+      if (t.run < 0 || t.run == r) t.fn(r, m, batch);
+  }
   R.last_grad_norm = clip_grad_norm(m.grads(), m.num_params(), config_.clip_norm);
   if (!std::isfinite(R.last_grad_norm)) {
     R.diverged = true;
@@ -184,6 +255,7 @@ void Trainer::check_health(int r) {
 void Trainer::evaluate_run(int r, int max_samples) {
   Run& R = *runs_[r];
   if (test_.n == 0) return;
+  if (weight_hook_) weight_hook_(r, R.model, false);
   evaluator_.evaluate(R.model, *R.loss, test_, max_samples, config_.top_k, R.last_eval);
 }
 
@@ -237,6 +309,7 @@ void Trainer::evaluate_all(int max_samples) {
 
 void Trainer::decision_grid(int r, const Grid& grid, int* cls, float* confidence) {
   Run& R = *runs_[r];
+  if (weight_hook_) weight_hook_(r, R.model, false);
   evaluator_.decision_grid(R.model, *R.loss, grid, cls, confidence);
 }
 

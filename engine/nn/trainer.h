@@ -22,6 +22,20 @@
 //   trainer.step(1000, 8.0);
 //   if (trainer.diverged()) show(trainer.message());
 //   const nn::Run& a = trainer.run(0);  // a.train_loss, a.test_accuracy, a.last_eval ...
+//
+// Targets: the data's kind (data::TargetKind: class labels, label sets or
+// float vectors) must be the kind each run's loss reads (Loss::target_kind());
+// a vector loss on labelled data reads one-hot vectors.  Evaluation metrics
+// follow the kind (EvalResult), and so does the per-step train accuracy
+// (argmax == label; argmax is a positive; argmax == the target's argmax).
+//
+// Per step and run, in this order:
+//   weight hook (set_weight_hook): may edit or swap the weights before the forward
+//   forward, loss, backward
+//   grad hook (set_grad_hook), then every gradient transform in the order
+//   added (add_grad_transform: perp_grad, clip_transform, ... grad_transforms.h)
+//   global-norm clipping (config.clip_norm), the optimizer update
+// The weight hook also runs before every evaluation forward (training = false).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -59,6 +73,15 @@ struct TrainerConfig {
   float loss_smoothing = 0.95f;    // EMA factor of smoothed_loss
 };
 
+// The mini-batch a gradient transform sees.
+struct Batch {
+  const float* x = nullptr;  // (B, dim)
+  const int* labels = nullptr;  // (B,) the rows' class labels (label sets: first positive)
+  Targets targets;           // what the loss read (labels, label sets or vectors)
+  int B = 0;
+  int step = 0;              // steps done before this one
+};
+
 // One model with its loss, optimizer and history.
 struct Run {
   std::string name;
@@ -79,7 +102,8 @@ class Trainer {
  public:
   enum class State { empty, running, finished, diverged };
 
-  // Takes the data (move it in) and the settings; drops previous runs.
+  // Takes the data (move it in) and the settings; drops previous runs and
+  // gradient transforms.
   void reset(data::Dataset train, data::Dataset test, const TrainerConfig& config);
 
   // Adds a model trained side by side with the others.  Every run's
@@ -104,6 +128,21 @@ class Trainer {
   // to edit gradients (TrAct, perpGrad).  Must not allocate.
   using GradHook = std::function<void(int, Model&, const float*, const int*, int)>;
   void set_grad_hook(GradHook hook) { grad_hook_ = std::move(hook); }
+
+  // A step on a run's gradient (model.grads()) after backward and the grad
+  // hook, before clipping and the optimizer: (run index, model, batch).
+  // Transforms compose in the order added; run = -1 applies to every run.
+  // Must not allocate.  reset() removes them (add them after reset, with the
+  // runs); set_grad_hook and set_weight_hook stay until replaced.
+  using GradTransform = std::function<void(int, Model&, const Batch&)>;
+  void add_grad_transform(GradTransform transform, int run = -1);
+  void clear_grad_transforms() { transforms_.clear(); }
+
+  // Called before every forward of a run: (run index, model, training).
+  // Quantization lessons round the weights here (keeping a master copy they
+  // restore in a gradient transform).  Must not allocate.
+  using WeightHook = std::function<void(int, Model&, bool)>;
+  void set_weight_hook(WeightHook hook) { weight_hook_ = std::move(hook); }
 
   State state() const { return state_; }
   bool diverged() const { return state_ == State::diverged; }
@@ -132,10 +171,19 @@ class Trainer {
   int cursor_ = 0;
   std::vector<float> batch_x_;  // (batch, dim)
   std::vector<int> batch_y_;    // (batch,)
+  std::vector<int> batch_sets_;       // (batch, target_width): label-set data
+  std::vector<float> batch_targets_;  // (batch, target_width): vector data
+  Targets batch_targets_view_;        // what the losses read this step
   int batch_ = 0, steps_ = 0, max_batch_ = 0;
   Evaluator evaluator_;
   int evaluator_classes_ = 0;
   GradHook grad_hook_;
+  struct Transform {
+    GradTransform fn;
+    int run;
+  };
+  std::vector<Transform> transforms_;
+  WeightHook weight_hook_;
   State state_ = State::empty;
   std::string message_, error_;
 };

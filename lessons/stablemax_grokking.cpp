@@ -223,6 +223,7 @@ class StableMaxGrokking : public Lesson {
   }
 
   bool done() const override { return trainer_.state() != nn::Trainer::State::running; }
+  int64_t run_length() const override { return steps_; }
 
   std::string problem() const override {
     if (!trainer_.error().empty()) return trainer_.error();

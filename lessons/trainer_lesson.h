@@ -32,6 +32,7 @@ class TrainerLesson : public Lesson {
   void reset(uint64_t seed) override;
   int step(int max_steps, double budget_ms) override;
   bool done() const override;
+  int64_t run_length() const override { return steps_; }
   std::string problem() const override;
   void live_param_changed(const ParamSpec& spec) override;
   void poll() override;  // builds the trainer once a pack the page fetched has arrived

@@ -4,11 +4,15 @@
 // for scores up to 1e4, and the row properties each operator promises.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "engine/attention/attention.h"
+#include "engine/attention/regression.h"
+#include "engine/attention/ssm.h"
 #include "engine/rng.h"
 
 namespace {
@@ -241,4 +245,127 @@ TEST_CASE("attention operators: softplus is stable and accurate") {
   }
   CHECK(attn::lssa_row_scale(64, 1) == 0.0f);
   CHECK(attn::lssa_row_scale(64, 100) == doctest::Approx(std::log(64.0) * std::log(100.0)));
+}
+
+// ---- the same check for the DSF recurrent layers (ssm.h) and the
+// test-time-regression layers (regression.h), double precision: one table,
+// each case drawing its own input and returning both forms' outputs.
+namespace {
+
+std::vector<double> gaussian_d(pg::Rng& rng, size_t count, double sd = 1.0) {
+  std::vector<double> x(count);
+  for (auto& v : x) v = rng.normal(0.0, sd);
+  return x;
+}
+std::vector<double> unit_rows(pg::Rng& rng, int rows, int d) {
+  std::vector<double> x = gaussian_d(rng, size_t(rows) * d);
+  for (int i = 0; i < rows; ++i) {
+    double s = 0;
+    for (int c = 0; c < d; ++c) s += x[size_t(i) * d + c] * x[size_t(i) * d + c];
+    for (int c = 0; c < d; ++c) x[size_t(i) * d + c] /= std::sqrt(s);
+  }
+  return x;
+}
+// Y (n, ch) = Phi_c u_c for every channel c, Phi (ch, n, n), u (n, ch).
+std::vector<double> apply_per_channel(const std::vector<double>& phi, const std::vector<double>& u, int n, int ch) {
+  std::vector<double> y(size_t(n) * ch, 0.0);
+  for (int c = 0; c < ch; ++c)
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j <= i; ++j) y[size_t(i) * ch + c] += phi[(size_t(c) * n + i) * n + j] * u[size_t(j) * ch + c];
+  return y;
+}
+
+struct FormsCase {
+  std::string name;
+  // Draws an input of length n and writes the recurrent and the materialized outputs.
+  std::function<void(pg::Rng&, int n, bool causal, std::vector<double>& rec, std::vector<double>& mat)> run;
+  double tol;
+};
+
+std::vector<FormsCase> recurrent_layer_table() {
+  const int dk = 5, dv = 3, state = 4;
+  std::vector<FormsCase> t;
+  t.push_back({"s6", [=](pg::Rng& rng, int n, bool, std::vector<double>& rec, std::vector<double>& mat) {
+                 const auto u = gaussian_d(rng, size_t(n) * dv), B = gaussian_d(rng, size_t(n) * state),
+                            C = gaussian_d(rng, size_t(n) * state);
+                 std::vector<double> A(size_t(dv) * state), delta(size_t(n) * dv), phi(size_t(dv) * n * n);
+                 for (auto& a : A) a = -rng.uniform(0.0, 2.0);
+                 for (auto& d : delta) d = attn::softplus(float(rng.normal()));
+                 rec.resize(size_t(n) * dv);
+                 attn::s6_forward(u.data(), delta.data(), A.data(), B.data(), C.data(), rec.data(), n, dv, state);
+                 attn::s6_phi(delta.data(), A.data(), B.data(), C.data(), phi.data(), n, dv, state);
+                 mat = apply_per_channel(phi, u, n, dv);
+               }, 1e-12});
+  t.push_back({"gated rnn", [=](pg::Rng& rng, int n, bool, std::vector<double>& rec, std::vector<double>& mat) {
+                 const int H = dv * state;
+                 const auto x = gaussian_d(rng, size_t(n) * H);
+                 std::vector<double> a(size_t(n) * H), g(a.size()), o(a.size()), phi(size_t(H) * n * n);
+                 for (size_t i = 0; i < a.size(); ++i)
+                   a[i] = attn::qlstm_forget_gate(rng.normal(), 1.0), g[i] = attn::sigmoid(rng.normal()),
+                   o[i] = attn::sigmoid(rng.normal());
+                 rec.resize(size_t(n) * H);
+                 attn::gated_rnn_forward(x.data(), a.data(), g.data(), o.data(), rec.data(), n, H);
+                 attn::gated_rnn_phi(a.data(), g.data(), o.data(), phi.data(), n, H);
+                 mat = apply_per_channel(phi, x, n, H);
+               }, 1e-12});
+  // The regression layers: queries and keys of unit norm, n of each.
+  auto regression = [=](const char* name, double tol, auto both) {
+    return FormsCase{name, [=](pg::Rng& rng, int n, bool causal, std::vector<double>& rec, std::vector<double>& mat) {
+                       const auto q = unit_rows(rng, n, dk), k = unit_rows(rng, n, dk), v = gaussian_d(rng, size_t(n) * dv);
+                       std::vector<double> gamma(static_cast<size_t>(n));
+                       for (auto& g : gamma) g = rng.uniform(0.5, 1.0);
+                       rec.assign(size_t(n) * dv, 0.0), mat.assign(size_t(n) * dv, 0.0);
+                       both(q.data(), k.data(), v.data(), gamma.data(), n, causal, rec.data(), mat.data());
+                     }, tol};
+  };
+  t.push_back(regression("ttr linear", 1e-12, [=](const double* q, const double* k, const double* v, const double*,
+                                                  int n, bool c, double* rec, double* mat) {
+    attn::ttr_linear_forward(q, k, v, rec, n, n, dk, dv, c);
+    attn::ttr_linear_forward_ref(q, k, v, mat, n, n, dk, dv, c);
+  }));
+  t.push_back(regression("ttr gated", 1e-12, [=](const double* q, const double* k, const double* v, const double* g,
+                                                 int n, bool c, double* rec, double* mat) {
+    attn::ttr_gated_forward(q, k, v, g, rec, n, n, dk, dv, c);
+    attn::ttr_gated_forward_ref(q, k, v, g, mat, n, n, dk, dv, c);
+  }));
+  t.push_back(regression("ttr rls vs batch least squares", 1e-9,
+                         [=](const double* q, const double* k, const double* v, const double*, int n, bool c,
+                             double* rec, double* mat) {
+                           attn::ttr_rls_forward(q, k, v, rec, n, n, dk, dv, 0.1, c);
+                           attn::ttr_least_squares_forward_ref(q, k, v, mat, n, n, dk, dv, 0.1, c);
+                         }));
+  t.push_back(regression("ttr deltanet", 1e-10, [=](const double* q, const double* k, const double* v, const double*,
+                                                    int n, bool c, double* rec, double* mat) {
+    attn::ttr_delta_forward(q, k, v, 0.7, rec, n, n, dk, dv, c);
+    attn::ttr_delta_forward_ref(q, k, v, 0.7, mat, n, n, dk, dv, c);
+  }));
+  t.push_back(regression("ttr local-linear", 1e-9, [=](const double* q, const double* k, const double* v,
+                                                       const double*, int n, bool c, double* rec, double* mat) {
+    attn::ttr_local_linear_forward(q, k, v, rec, n, n, dk, dv, 4.0, 0.05, c);
+    attn::ttr_local_linear_forward_ref(q, k, v, mat, n, n, dk, dv, 4.0, 0.05, c);
+  }));
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("attention operators: the recurrent form equals the materialized form (DSF and regression layers)") {
+  pg::Rng rng(14);
+  for (int n : {1, 3, 17, 64, 257})
+    for (bool causal : {true, false})
+      for (const FormsCase& c : recurrent_layer_table()) {
+        CAPTURE(c.name);
+        CAPTURE(n);
+        CAPTURE(causal);
+        std::vector<double> rec, mat;
+        c.run(rng, n, causal, rec, mat);
+        REQUIRE(rec.size() == mat.size());
+        double err = 0.0, scale = 1.0;
+        for (size_t i = 0; i < rec.size(); ++i) {
+          REQUIRE(std::isfinite(rec[i]));
+          err = std::max(err, std::fabs(rec[i] - mat[i]));
+          scale = std::max(scale, std::fabs(mat[i]));
+        }
+        CHECK(err / scale < c.tol);
+      }
 }

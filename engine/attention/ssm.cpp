@@ -42,11 +42,6 @@ void diag_system_phi(const double* lambda, const double* b, const double* c, dou
   }
 }
 
-double softplus(double x) {
-  if (x > 0) return x + detmath::log(1.0 + detmath::exp(-x));
-  return detmath::log(1.0 + detmath::exp(x));
-}
-
 double sigmoid(double x) {
   if (x >= 0) return 1.0 / (1.0 + detmath::exp(-x));
   const double e = detmath::exp(x);

@@ -43,8 +43,7 @@ void s6_forward(const double* u, const double* delta, const double* A, const dou
 // Phi of every channel: (dv, L, L).
 void s6_phi(const double* delta, const double* A, const double* B, const double* C, double* phi, int L, int dv,
             int n);
-// Mamba's step: delta = softplus(x), stably (x + log(1 + e^-x) for x > 0), in double.
-double softplus(double x);
+// Mamba's step is delta = softplus(x): attn::softplus (attention.h).
 
 // ---------------------------------------------------------- gated linear RNN
 // DSF's qLSTM: one scalar state per channel (state size = number of channels H),

@@ -296,6 +296,19 @@ std::vector<FormsCase> recurrent_layer_table() {
                  attn::s6_phi(delta.data(), A.data(), B.data(), C.data(), phi.data(), n, dv, state);
                  mat = apply_per_channel(phi, u, n, dv);
                }, 1e-12});
+  t.push_back({"s6 shared step", [=](pg::Rng& rng, int n, bool, std::vector<double>& rec, std::vector<double>& mat) {
+                 const auto u = gaussian_d(rng, size_t(n) * dv), B = gaussian_d(rng, size_t(n) * state),
+                            C = gaussian_d(rng, size_t(n) * state);
+                 std::vector<double> A(state), delta(n), phi(size_t(n) * n);
+                 for (auto& a : A) a = -rng.uniform(0.0, 2.0);
+                 for (auto& d : delta) d = attn::softplus(float(rng.normal()));
+                 rec.resize(size_t(n) * dv);
+                 attn::s6_shared_forward(u.data(), delta.data(), A.data(), B.data(), C.data(), rec.data(), n, dv, state);
+                 attn::s6_shared_phi(delta.data(), A.data(), B.data(), C.data(), phi.data(), n, state);
+                 std::vector<double> phis;  // the one Phi for every channel
+                 for (int c = 0; c < dv; ++c) phis.insert(phis.end(), phi.begin(), phi.end());
+                 mat = apply_per_channel(phis, u, n, dv);
+               }, 1e-12});
   t.push_back({"gated rnn", [=](pg::Rng& rng, int n, bool, std::vector<double>& rec, std::vector<double>& mat) {
                  const int H = dv * state;
                  const auto x = gaussian_d(rng, size_t(n) * H);

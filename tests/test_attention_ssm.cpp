@@ -47,6 +47,26 @@ TEST_CASE("ssm: S6 with A = 0 is unnormalized causal linear attention (q = C_i, 
   CHECK(err < 1e-12);
 }
 
+TEST_CASE("ssm: S6 with a shared step equals S6 with that step repeated per channel") {
+  pg::Rng rng(1405);
+  const int L = 23, n = 7, dv = 4;
+  const std::vector<double> u = normal(rng, size_t(L) * dv), B = normal(rng, size_t(L) * n),
+                            C = normal(rng, size_t(L) * n), A = uniform(rng, size_t(n), -1.5, 0.0);
+  std::vector<double> delta(L), delta_rep(size_t(L) * dv), A_rep(size_t(dv) * n);
+  for (int i = 0; i < L; ++i) {
+    delta[size_t(i)] = attn::softplus(float(rng.normal()));
+    for (int c = 0; c < dv; ++c) delta_rep[size_t(i) * dv + c] = delta[size_t(i)];
+  }
+  for (int c = 0; c < dv; ++c)
+    for (int s = 0; s < n; ++s) A_rep[size_t(c) * n + s] = A[size_t(s)];
+  std::vector<double> y(size_t(L) * dv), y_rep(y.size());
+  attn::s6_shared_forward(u.data(), delta.data(), A.data(), B.data(), C.data(), y.data(), L, dv, n);
+  attn::s6_forward(u.data(), delta_rep.data(), A_rep.data(), B.data(), C.data(), y_rep.data(), L, dv, n);
+  double err = 0;
+  for (size_t i = 0; i < y.size(); ++i) err = std::max(err, std::fabs(y[i] - y_rep[i]));
+  CHECK(err < 1e-12);
+}
+
 TEST_CASE("ssm: gates in range; extreme inputs give finite outputs") {
   for (double f : {-1e4, -30.0, 0.0, 30.0, 1e4}) {
     for (double alpha : {-1.0, 0.0, 0.5, 1.0, 8.0}) {

@@ -45,6 +45,15 @@ void s6_phi(const double* delta, const double* A, const double* B, const double*
             int n);
 // Mamba's step is delta = softplus(x): attn::softplus (attention.h).
 
+// S6 with one step and one A shared by all channels (Mamba-2's SSD shares
+// them per head): Lambda_i = exp(delta_i A) is computed once per token, and
+// the state is (n, dv).  Equals s6_forward with delta and A repeated per channel.
+//   u is (L, dv); delta is (L); A is (n), entries <= 0; B and C are (L, n); y is (L, dv).
+void s6_shared_forward(const double* u, const double* delta, const double* A, const double* B, const double* C,
+                       double* y, int L, int dv, int n);
+// The Phi every channel shares: (L, L).
+void s6_shared_phi(const double* delta, const double* A, const double* B, const double* C, double* phi, int L, int n);
+
 // ---------------------------------------------------------- gated linear RNN
 // DSF's qLSTM: one scalar state per channel (state size = number of channels H),
 // every gate computed from the input (dsf-mqar lstm.py):

@@ -347,8 +347,8 @@ class Dsf : public Lesson {
       }
   }
 
-  // Fraction of queries whose target value has the strictly largest output.
-  static double recall_of(const Sequence& s, const std::vector<float>& y) {
+  // Queries whose target value has the strictly largest output.
+  static int recalled(const Sequence& s, const std::vector<float>& y) {
     int right = 0;
     for (int i = s.pairs; i < s.L; ++i) {
       const float* yi = &y[size_t(i) * kValues];
@@ -357,22 +357,23 @@ class Dsf : public Lesson {
       for (int c = 0; c < kValues && best; ++c) best = c == t || yi[c] < yi[t];
       right += best;
     }
-    return double(right) / s.pairs;
+    return right;
   }
 
   // kSeqs sequences at state expansion n, every model in its recurrent form.
   void measure_recall(int n, Recall& r) const {
     Rng rng = Rng(seed_).fork(kStreamCurve + uint64_t(n));
     const Weights w = make_weights(seed_, n);
-    r = Recall();
+    int right[kModels] = {0, 0, 0, 0, 0, 0};
     ModelRun run;
     for (int b = 0; b < kSeqs; ++b) {
       const Sequence s = make_sequence(rng, pairs_);
       for (int m = 0; m < kModels; ++m) {
         run_model(Model(m), s, w, false, run);
-        r.acc[m] += recall_of(s, run.y_rec) / kSeqs;
+        right[m] += recalled(s, run.y_rec);
       }
     }
+    for (int m = 0; m < kModels; ++m) r.acc[m] = double(right[m]) / (double(kSeqs) * pairs_);
   }
 
   // ------------------------------------------------------------- outputs

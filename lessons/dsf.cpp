@@ -147,8 +147,8 @@ class Dsf : public Lesson {
              "The model whose curve is drawn strongest and whose Φ is framed.  Every model is always computed.");
     p.real("selectivity", "selectivity scale", &selectivity_, 0.0, 4.0, 2.0,
            "How much S6's step Δ depends on the token: Δ_i = softplus(−2 + s (2 flag_i − 1)), flag = 1 on a "
-           "key-value token.  s = 0: the same Δ everywhere (a time-invariant SSM); large s: write and forget on "
-           "pairs, hold still on queries.");
+           "key-value token.  s = 0: the same Δ everywhere (a time-invariant SSM); large s: large steps on pairs "
+           "(write and forget hard), tiny steps on queries.");
     p.real("decay", "S6 decay |A|", &decay_, 0.0, 2.0, 0.1,
            "A = −|A| on every state of S6: Λ_i = exp(Δ_i A).  0: no forgetting, and S6 becomes unnormalized linear "
            "attention.");
@@ -535,8 +535,11 @@ void Dsf::declare_text(Walkthrough& t) {
       .bullet("Set S6 decay |A| to 0: S6 becomes unnormalized linear attention on p, and its recall matches "
               "normalized attention's.  Raise it to 1: the left columns of S6's Φ fade, early pairs are "
               "forgotten.")
-      .bullet("Set the selectivity to 0, then 4: with s = 0 every token forgets equally; with a large s, S6 "
-              "writes on pairs and holds still on queries (Δ ≈ 0), which is what input-dependent Δ buys.")
+      .bullet("Set |A| to 1, then move the selectivity from 0 to 4 (S6 now {recall_s6:%.2f}).  In S6 the step "
+              "that writes token i also forgets the past, by exp(Δ_i A): a larger Δ on the pairs writes each one "
+              "harder and wipes the earlier ones faster, so recall falls.  What S6 does on the queries cannot help "
+              "or hurt here: they carry no value, and their forgetting scales every stored pair alike.  Selectivity "
+              "pays off when some tokens should be skipped (MQAR's filler tokens), which this toy does not have.")
       .bullet("More pairs (16, 32) at a fixed n: the fixed-state layers degrade, softmax does not.");
   t.section("What the paper reports")
       .paper("recurrent form = materialized form", "the same system (DSF eqs. 1-2)", "max_abs_err_recurrent_s6",

@@ -242,8 +242,8 @@ void ttr_local_linear_forward(const double* Q, const double* K, const double* V,
           }
           const double e = detmath::exp(score - s.m);
           s.w += e, s.sk += e * k, s.sv += e * v;
-          s.skk += e * (k * k.transpose());
-          s.svk += e * (v * k.transpose());
+          s.skk.noalias() += (e * k) * k.transpose();  // rank-one updates, no temporaries
+          s.svk.noalias() += (e * v) * k.transpose();
         }
       },
       [&](int i, double* y) {
@@ -280,8 +280,8 @@ void ttr_local_linear_forward_ref(const double* Q, const double* K, const double
     for (int j = 0; j < vis; ++j) {
       const Eigen::VectorXd dk_ = Eigen::Map<const Eigen::VectorXd>(K + size_t(j) * dk, dk) - kbar;
       const Eigen::VectorXd dv_ = Eigen::Map<const Eigen::VectorXd>(V + size_t(j) * dv, dv) - vbar;
-      Skk += p[size_t(j)] * (dk_ * dk_.transpose());
-      Svk += p[size_t(j)] * (dv_ * dk_.transpose());
+      Skk.noalias() += (p[size_t(j)] * dk_) * dk_.transpose();
+      Svk.noalias() += (p[size_t(j)] * dv_) * dk_.transpose();
     }
     local_linear_readout(Q + size_t(i) * dk, kbar, vbar, Skk, Svk, lambda, y);
   }

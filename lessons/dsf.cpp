@@ -144,7 +144,8 @@ class Dsf : public Lesson {
               "key and value (its state grows with the sequence).",
               true);
     p.choice("model", "highlighted model", &model_, std::vector<std::string>(kModelKeys, kModelKeys + kModels), kS6,
-             "The model whose curve is drawn strongest and whose Φ is framed.  Every model is always computed.");
+             "The model whose curve is drawn strongest and whose Φ is framed.  Every model is always computed.")
+        .restarts = false;  // only what the views emphasize
     p.real("selectivity", "selectivity scale", &selectivity_, 0.0, 4.0, 2.0,
            "How much S6's step Δ depends on the token: Δ_i = softplus(−2 + s (2 flag_i − 1)), flag = 1 on a "
            "key-value token.  s = 0: the same Δ everywhere (a time-invariant SSM); large s: large steps on pairs "

@@ -77,50 +77,59 @@ int64_t taylor_state_size(int d, int dv, int order) {
 
 // The order-p RNNs side by side: S^(p) is (d^p, dv), z^(p) is (d^p), and the
 // Kronecker powers of k_t and q_t are built one order from the last.
-void taylor_recurrent(const double* q, const double* k, const double* v, int n, int d, int dv, double scale,
-                      int order, TaylorDenominator den, double* Y, double* denominators) {
-  if (order < 0) order = 0;
-  std::vector<std::vector<double>> S(size_t(order) + 1), z(size_t(order) + 1), kp(size_t(order) + 1),
-      qp(size_t(order) + 1);
-  std::vector<double> coef(size_t(order) + 1);
+void TaylorRnn::reset(int d, int dv, double scale, int order) {
+  d_ = d, dv_ = dv, order_ = order < 0 ? 0 : order, t_ = 0;
+  const size_t orders = size_t(order_) + 1;
+  S_.assign(orders, {}), z_.assign(orders, {}), kp_.assign(orders, {}), qp_.assign(orders, {});
+  coef_.assign(orders, 0.0), terms_.assign(orders, 0.0), num_.assign(size_t(dv > 0 ? dv : 1), 0.0);
   size_t width = 1;
   double c = 1.0;
-  for (int p = 0; p <= order; ++p) {
-    S[p].assign(width * dv, 0.0), z[p].assign(width, 0.0), kp[p].resize(width), qp[p].resize(width);
-    coef[p] = c;  // s^p / p!
+  for (int p = 0; p <= order_; ++p) {
+    S_[p].assign(width * dv, 0.0), z_[p].assign(width, 0.0), kp_[p].resize(width), qp_[p].resize(width);
+    coef_[p] = c;  // s^p / p!
     c = c * scale / double(p + 1);
     width *= size_t(d);
   }
-  std::vector<double> num(size_t(dv > 0 ? dv : 1));
-  for (int t = 0; t < n; ++t) {
-    const double* kt = k + size_t(t) * d;
-    const double* qt = q + size_t(t) * d;
-    kp[0][0] = 1.0, qp[0][0] = 1.0;
-    for (int p = 1; p <= order; ++p)
-      for (size_t a = 0; a < kp[p - 1].size(); ++a)
-        for (int e = 0; e < d; ++e) {
-          kp[p][a * d + e] = kp[p - 1][a] * kt[e];
-          qp[p][a * d + e] = qp[p - 1][a] * qt[e];
-        }
-    // State update with (k_t, v_t), then the read-out with q_t.
-    for (int p = 0; p <= order; ++p)
-      for (size_t a = 0; a < kp[p].size(); ++a) {
-        z[p][a] += kp[p][a];
-        for (int e = 0; e < dv; ++e) S[p][a * dv + e] += kp[p][a] * v[size_t(t) * dv + e];
+}
+
+double TaylorRnn::step(const double* qt, const double* kt, const double* vt, TaylorDenominator den, double* y) {
+  const int d = d_, dv = dv_;
+  kp_[0][0] = 1.0, qp_[0][0] = 1.0;
+  for (int p = 1; p <= order_; ++p)
+    for (size_t a = 0; a < kp_[p - 1].size(); ++a)
+      for (int e = 0; e < d; ++e) {
+        kp_[p][a * d + e] = kp_[p - 1][a] * kt[e];
+        qp_[p][a * d + e] = qp_[p - 1][a] * qt[e];
       }
-    double G = 0.0;
-    for (int e = 0; e < dv; ++e) num[e] = 0.0;
-    for (int p = 0; p <= order; ++p) {
-      double g = 0.0;
-      for (size_t a = 0; a < qp[p].size(); ++a) g += qp[p][a] * z[p][a];
-      G += coef[p] * g;
-      for (int e = 0; e < dv; ++e) {
-        double s = 0.0;
-        for (size_t a = 0; a < qp[p].size(); ++a) s += qp[p][a] * S[p][a * dv + e];
-        num[e] += coef[p] * s;
-      }
+  // State update with (k_t, v_t), then the read-out with q_t.
+  for (int p = 0; p <= order_; ++p)
+    for (size_t a = 0; a < kp_[p].size(); ++a) {
+      z_[p][a] += kp_[p][a];
+      for (int e = 0; e < dv; ++e) S_[p][a * dv + e] += kp_[p][a] * vt[e];
     }
-    const double divisor = finish_row(num.data(), dv, G, t + 1, den, Y + size_t(t) * dv);
+  ++t_;
+  double G = 0.0;
+  for (int e = 0; e < dv; ++e) num_[e] = 0.0;
+  for (int p = 0; p <= order_; ++p) {
+    double g = 0.0;
+    for (size_t a = 0; a < qp_[p].size(); ++a) g += qp_[p][a] * z_[p][a];
+    terms_[p] = coef_[p] * g;
+    G += terms_[p];
+    for (int e = 0; e < dv; ++e) {
+      double s = 0.0;
+      for (size_t a = 0; a < qp_[p].size(); ++a) s += qp_[p][a] * S_[p][a * dv + e];
+      num_[e] += coef_[p] * s;
+    }
+  }
+  return finish_row(num_.data(), dv, G, t_, den, y);
+}
+
+void taylor_recurrent(const double* q, const double* k, const double* v, int n, int d, int dv, double scale,
+                      int order, TaylorDenominator den, double* Y, double* denominators) {
+  TaylorRnn rnn;
+  rnn.reset(d, dv, scale, order);
+  for (int t = 0; t < n; ++t) {
+    const double divisor = rnn.step(q + size_t(t) * d, k + size_t(t) * d, v + size_t(t) * dv, den, Y + size_t(t) * dv);
     if (denominators) denominators[t] = divisor;
   }
 }

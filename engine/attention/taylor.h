@@ -16,6 +16,7 @@
 // The scale is the caller's (the official code uses 1/sqrt(d)).
 #pragma once
 #include <cstdint>
+#include <vector>
 
 namespace attn {
 
@@ -33,6 +34,22 @@ void taylor_apply(const double* W, const double* v, int n, int dv, TaylorDenomin
 // (the state has sum_p d^p (dv + 1) numbers: keep d^order small).
 void taylor_recurrent(const double* q, const double* k, const double* v, int n, int d, int dv, double scale,
                       int order, TaylorDenominator den, double* Y, double* denominators);
+// The same RNN one token at a time (the lesson animates it): reset, then
+// step(q_t, k_t, v_t) writes y_t (dv) and returns its divisor.
+class TaylorRnn {
+ public:
+  void reset(int d, int dv, double scale, int order);
+  double step(const double* q_t, const double* k_t, const double* v_t, TaylorDenominator den, double* y_t);
+  int tokens() const { return t_; }
+  // Per-order read-out of the last step: G^(p) = s^p / p! (q^(x)p).z^(p), p = 0..order.
+  const std::vector<double>& order_terms() const { return terms_; }
+
+ private:
+  int d_ = 0, dv_ = 0, order_ = 0, t_ = 0;
+  std::vector<std::vector<double>> S_, z_, kp_, qp_;
+  std::vector<double> coef_, num_, terms_;
+};
+
 // Numbers in the recurrent state: sum_(p<=P) d^p (dv + 1) (saturates at INT64_MAX / 2).
 int64_t taylor_state_size(int d, int dv, int order);
 

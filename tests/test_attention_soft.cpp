@@ -185,6 +185,11 @@ TEST_CASE("soft attention: exact when m = n and the landmarks are the tokens, wi
   attn::soft_attention_forward(spec, q.data(), v.data(), n, d, dv, y.data());
   const double err_off = rel_err(y, exact);
   CHECK(err_off < 1e-3);
+  // SOFT's implied weights P A^+ P^T times V give the same output.
+  std::vector<float> Phi(size_t(n) * n), y_phi(size_t(n) * dv);
+  attn::soft_attention_weights(spec, q.data(), n, d, n, Phi.data());
+  attn::weights_apply_ref(Phi.data(), v.data(), n, dv, y_phi.data());
+  CHECK(rel_err(y_phi, y) < 1e-4);
   spec.newton.ridge = 0.01f;  // the official code's ridge biases the inverse
   attn::soft_attention_forward(spec, q.data(), v.data(), n, d, dv, y.data());
   CHECK(rel_err(y, exact) > 10 * err_off);

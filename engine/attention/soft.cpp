@@ -292,14 +292,15 @@ void soft_attention_forward_ref(const SoftSpec& spec, const float* q, const floa
     }
 }
 
-void soft_attention_weights(const SoftSpec& spec, const float* q, int n, int d, float* Phi) {
-  if (n <= 0) return;
+void soft_attention_weights(const SoftSpec& spec, const float* q, int n, int d, int rows, float* Phi) {
+  if (n <= 0 || rows <= 0) return;
+  rows = rows > n ? n : rows;
   const int m = clamp_m(spec.m, n);
   soft_factors(spec, q, n, d, m, nullptr);
   SoftScratch& s = t_soft;
-  grow(s.work0, size_t(n) * m);
-  kern::gemm(false, false, n, m, m, 1.0f, s.P.data(), m, s.Ainv.data(), m, 0.0f, s.work0.data(), m);  // P A^+
-  kern::gemm(false, true, n, n, m, 1.0f, s.work0.data(), m, s.P.data(), m, 0.0f, Phi, n);             // (P A^+) P^T
+  grow(s.work0, size_t(rows) * m);
+  kern::gemm(false, false, rows, m, m, 1.0f, s.P.data(), m, s.Ainv.data(), m, 0.0f, s.work0.data(), m);  // P A^+
+  kern::gemm(false, true, rows, rows, m, 1.0f, s.work0.data(), m, s.P.data(), m, 0.0f, Phi, rows);       // (P A^+) P^T
 }
 
 // ============================================================================

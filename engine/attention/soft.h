@@ -67,8 +67,9 @@ void soft_attention_forward(const SoftSpec& spec, const float* q, const float* v
                             NewtonTrace* trace = nullptr, float* landmarks_out = nullptr);
 void soft_attention_forward_ref(const SoftSpec& spec, const float* q, const float* v, int n, int d, int dv,
                                 float* out);
-// SOFT's implied weight matrix P A^+ P^T (n, n), to compare with S (O(n^2 m): pictures only).
-void soft_attention_weights(const SoftSpec& spec, const float* q, int n, int d, float* Phi);
+// SOFT's implied weight matrix P A^+ P^T for the first `rows` tokens (landmarks from
+// all n): Phi is (rows, rows), to compare with that block of S (pictures, O(rows^2 m)).
+void soft_attention_weights(const SoftSpec& spec, const float* q, int n, int d, int rows, float* Phi);
 
 // Exact kernel attention out = K(q, k) v without the (n_q, n_k) matrix: blocks of
 // 32 queries x 64 keys, kernel block by gemm + 4-lane exp, accumulated by gemm.

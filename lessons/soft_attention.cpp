@@ -1,5 +1,5 @@
 // soft_attention.cpp - Lesson: "SOFT: Softmax-free Transformer with Linear
-// Complexity" (Lu, Yao, Zhang, Zhu, Xu, Gao, Xiang, Zhang & Zhang, 2021,
+// Complexity" (Lu, Yao, Zhang, Zhu, Xu, Gao, Xu, Xiang & Zhang, NeurIPS 2021,
 // arXiv:2110.11945; official code https://github.com/fudan-zvg/SOFT).
 //
 // Attention with a Gaussian kernel instead of softmax, S_ij = exp(-|q_i - q_j|^2 / 2)
@@ -28,7 +28,7 @@ namespace {
 const LessonInfo kInfo = {
     "soft-attention",
     "SOFT: Softmax-free Transformer with Linear Complexity",
-    "Lu, Yao, Zhang, Zhu, Xu, Gao, Xiang, Zhang & Zhang",
+    "Lu, Yao, Zhang, Zhu, Xu, Gao, Xu, Xiang & Zhang",
     2021,
     "2110.11945",
     "https://github.com/fudan-zvg/SOFT",

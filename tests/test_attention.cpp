@@ -247,6 +247,27 @@ TEST_CASE("attention operators: softplus is stable and accurate") {
   CHECK(attn::lssa_row_scale(64, 100) == doctest::Approx(std::log(64.0) * std::log(100.0)));
 }
 
+TEST_CASE("attention operators: one row alone equals that row of the matrix") {
+  const int n = 37, d = 6;
+  pg::Rng rng(17);
+  attn::RandomFeatures rf = attn::make_random_features(d, 10, rng);
+  const auto q = gaussian(rng, size_t(n) * d, 1.0), k = gaussian(rng, size_t(n) * d, 1.0);
+  const auto log_eta = gaussian(rng, size_t(n), 0.5);
+  for (bool causal : {true, false})
+    for (Case c : operator_table(&rf, log_eta.data())) {
+      c.spec.causal = causal;
+      CAPTURE(c.name);
+      std::vector<float> Phi(size_t(n) * n), row(n);
+      attn::attention_weights(c.spec, q.data(), k.data(), n, d, Phi.data());
+      for (int i : {0, 1, 2, 3, 20, n - 1}) {
+        attn::OpSpec s = c.spec;
+        if (s.log_eta) s.log_eta = log_eta.data() + i;
+        attn::attention_row(s, q.data() + size_t(i) * d, k.data(), n, i, d, row.data());
+        for (int j = 0; j < n; ++j) CHECK(row[j] == doctest::Approx(Phi[size_t(i) * n + j]).epsilon(1e-5).scale(1e-6));
+      }
+    }
+}
+
 // ---- the same check for the DSF recurrent layers (ssm.h) and the
 // test-time-regression layers (regression.h), double precision: one table,
 // each case drawing its own input and returning both forms' outputs.

@@ -213,42 +213,47 @@ float dot(const float* a, const float* b, int d) {
   return s;
 }
 
-void weights_impl(const OpSpec& spec, const float* q, const float* k, int n, int d, float* Phi, bool fast) {
-  if (n <= 0) return;
+// Rows first_row .. first_row + n_q - 1 of Phi against n_k keys: q is (n_q, d),
+// k is (n_k, d), Phi is (n_q, n_k).  Row r is query index i = first_row + r.
+void weights_impl(const OpSpec& spec, const float* q, int n_q, const float* k, int n_k, int first_row, int d,
+                  float* Phi, bool fast) {
+  if (n_q <= 0 || n_k <= 0) return;
   std::vector<float> fq, fk;  // feature maps or unit vectors
   const float* qa = q;
   const float* ka = k;
   int width = d;
   if (spec.op == Op::linear) {
     width = feature_dim(spec, d);
-    fq.resize(size_t(n) * width), fk.resize(size_t(n) * width);
-    feature_map_impl(spec, q, fq.data(), n, d, true, fast);
-    feature_map_impl(spec, k, fk.data(), n, d, false, fast);
+    fq.resize(size_t(n_q) * width), fk.resize(size_t(n_k) * width);
+    feature_map_impl(spec, q, fq.data(), n_q, d, true, fast);
+    feature_map_impl(spec, k, fk.data(), n_k, d, false, fast);
     qa = fq.data(), ka = fk.data();
   } else if (spec.op == Op::lssa || spec.op == Op::lssar) {
-    fq.resize(size_t(n) * d), fk.resize(size_t(n) * d);
-    unit_rows(q, fq.data(), n, d);
-    unit_rows(k, fk.data(), n, d);
+    fq.resize(size_t(n_q) * d), fk.resize(size_t(n_k) * d);
+    unit_rows(q, fq.data(), n_q, d);
+    unit_rows(k, fk.data(), n_k, d);
     qa = fq.data(), ka = fk.data();
   }
   // Raw scores qa_i . ka_j (the gaussian kernel's cross term too).
   const float score_scale = spec.op == Op::softmax ? spec.scale : 1.0f;
   if (fast) {
-    kern::gemm(false, true, n, n, width, score_scale, qa, width, ka, width, 0.0f, Phi, n);
+    kern::gemm(false, true, n_q, n_k, width, score_scale, qa, width, ka, width, 0.0f, Phi, n_k);
   } else {
-    for (int i = 0; i < n; ++i)
-      for (int j = 0; j < n; ++j)
-        Phi[size_t(i) * n + j] = score_scale * dot(qa + size_t(i) * width, ka + size_t(j) * width, width);
+    for (int i = 0; i < n_q; ++i)
+      for (int j = 0; j < n_k; ++j)
+        Phi[size_t(i) * n_k + j] = score_scale * dot(qa + size_t(i) * width, ka + size_t(j) * width, width);
   }
   std::vector<float> knorm;
   if (spec.op == Op::gaussian && fast) {
-    knorm.resize(n);
-    for (int j = 0; j < n; ++j) knorm[j] = dot(k + size_t(j) * d, k + size_t(j) * d, d);
+    knorm.resize(n_k);
+    for (int j = 0; j < n_k; ++j) knorm[j] = dot(k + size_t(j) * d, k + size_t(j) * d, d);
   }
-  for (int i = 0; i < n; ++i) {
-    float* row = Phi + size_t(i) * n;
-    const int vis = visible_keys(spec, i, n);
-    for (int j = vis; j < n; ++j) row[j] = 0.0f;
+  for (int r = 0; r < n_q; ++r) {
+    const int i = first_row + r;
+    float* row = Phi + size_t(r) * n_k;
+    int vis = visible_keys(spec, i, n_k);
+    vis = vis > n_k ? n_k : vis;
+    for (int j = vis; j < n_k; ++j) row[j] = 0.0f;
     switch (spec.op) {
       case Op::softmax:
         if (fast) kern::softmax_three_pass_reload(row, row, size_t(vis));
@@ -258,7 +263,7 @@ void weights_impl(const OpSpec& spec, const float* q, const float* k, int n, int
         if (spec.row_normalize) normalize_row(row, vis, fast);
         break;
       case Op::normalized: {
-        const float eta = kern::exp_scalar(spec.log_eta ? spec.log_eta[i] : 0.0f);
+        const float eta = kern::exp_scalar(spec.log_eta ? spec.log_eta[r] : 0.0f);
         for (int j = 0; j < vis; ++j) row[j] = row[j] / eta;
         break;
       }
@@ -278,7 +283,7 @@ void weights_impl(const OpSpec& spec, const float* q, const float* k, int n, int
         // |q|^2 + |k|^2 - 2 q.k, which can round below 0: clamp (LESSONS #2 pitfall).
         const float half = -0.5f * spec.scale;
         if (fast) {
-          const float qn = dot(q + size_t(i) * d, q + size_t(i) * d, d);
+          const float qn = dot(q + size_t(r) * d, q + size_t(r) * d, d);
           int j = 0;
           for (; j + 4 <= vis; j += 4) {
             simd::f32x4 dist = simd::sub(simd::add(simd::set1(qn), simd::load(&knorm[j])),
@@ -295,7 +300,7 @@ void weights_impl(const OpSpec& spec, const float* q, const float* k, int n, int
           for (int j = 0; j < vis; ++j) {
             float dist = 0.0f;
             for (int c = 0; c < d; ++c) {
-              const float diff = q[size_t(i) * d + c] - k[size_t(j) * d + c];
+              const float diff = q[size_t(r) * d + c] - k[size_t(j) * d + c];
               dist += diff * diff;
             }
             row[j] = kern::exp_scalar(half * dist);
@@ -314,10 +319,13 @@ void feature_map_forward(const OpSpec& spec, const float* x, float* phi, int n, 
 }
 
 void attention_weights(const OpSpec& spec, const float* q, const float* k, int n, int d, float* Phi) {
-  weights_impl(spec, q, k, n, d, Phi, true);
+  weights_impl(spec, q, n, k, n, 0, d, Phi, true);
 }
 void attention_weights_ref(const OpSpec& spec, const float* q, const float* k, int n, int d, float* Phi) {
-  weights_impl(spec, q, k, n, d, Phi, false);
+  weights_impl(spec, q, n, k, n, 0, d, Phi, false);
+}
+void attention_row(const OpSpec& spec, const float* q_row, const float* k, int n_k, int row, int d, float* out) {
+  weights_impl(spec, q_row, 1, k, n_k, row, d, out, true);
 }
 
 void weights_apply(const float* Phi, const float* v, int n, int dv, float* Y) {

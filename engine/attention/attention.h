@@ -71,7 +71,7 @@ struct OpSpec {
   FeatureMap map = FeatureMap::elu_plus_one;     // linear
   const RandomFeatures* features = nullptr;      // linear + random_positive (features->d == d)
   bool row_normalize = true;                     // linear
-  const float* log_eta = nullptr;                // normalized: (n), null = all 0
+  const float* log_eta = nullptr;                // normalized: (n) one per query row, null = all 0
   bool lssa_scale = true;                        // lssa, lssar
   int power = 15;                                // lssar, >= 1
   LssarFallback lssar_fallback = LssarFallback::zero_row;
@@ -92,6 +92,12 @@ void feature_map_forward(const OpSpec& spec, const float* x, float* phi, int n, 
 // simd.h.  _ref: plain loops, one entry at a time.  Masked entries are 0.
 void attention_weights(const OpSpec& spec, const float* q, const float* k, int n, int d, float* Phi);
 void attention_weights_ref(const OpSpec& spec, const float* q, const float* k, int n, int d, float* Phi);
+
+// One row of the causal (or not) Phi: row `row` (0-based) of the query q_row (d)
+// against keys k (n_k, d), out (n_k); row < n_k when causal.  The same numbers as
+// that row of attention_weights; O(n_k d), for long sequences where n x n does
+// not fit (the needle demo).  For Op::normalized, log_eta points at this row's value.
+void attention_row(const OpSpec& spec, const float* q_row, const float* k, int n_k, int row, int d, float* out);
 
 // Y (n, dv) = Phi (n, n) V (n, dv).
 void weights_apply(const float* Phi, const float* v, int n, int dv, float* Y);

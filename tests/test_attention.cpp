@@ -385,7 +385,7 @@ std::vector<FormsCase> recurrent_layer_table() {
 
 TEST_CASE("attention operators: the recurrent form equals the materialized form (DSF and regression layers)") {
   pg::Rng rng(14);
-  for (int n : {1, 3, 17, 64, 257})
+  for (int n : {1, 3, 17, 64, 255, 257})
     for (bool causal : {true, false})
       for (const FormsCase& c : recurrent_layer_table()) {
         CAPTURE(c.name);

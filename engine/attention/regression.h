@@ -82,6 +82,8 @@ void ttr_delta_forward_ref(const double* Q, const double* K, const double* V, do
 // with the weighted means kbar, vbar and covariances S_kk, S_vk.  lambda = 0
 // with B = 0 is Nadaraya-Watson (softmax attention); lambda > 0 keeps the
 // solve defined with fewer keys than dimensions (values below 1e-12 are raised to it).
+// An output entry that is not finite (moments overflowing for keys far beyond
+// unit scale) is returned as 0 rather than NaN.
 // Recurrence: per query, running sums of w, w k, w v, w k k^T, w v k^T with
 // the online-softmax rescaling by the running maximum score.
 void ttr_local_linear_forward(const double* Q, const double* K, const double* V, double* Y, int nq, int t, int dk,

@@ -524,9 +524,9 @@ void Dsf::declare_text(Walkthrough& t) {
             "(here, largest |row sum − 1| = {normalized_row_sum_max_dev:%.2f}); only linear attention with elu+1 "
             "divides by the row sum ({linear_row_sum_max_dev:%.1e}).");
   t.section("Try this")
-      .bullet("Compare the heatmaps.  Softmax puts one bright cell in each query row (the lower half), on the "
-              "matching key; elu+1 linear attention spreads almost evenly, because all its features are "
-              "positive.  Recall at the chosen n: softmax {recall_softmax:%.2f}, linear "
+      .bullet("Compare the heatmaps.  Softmax puts two bright cells in each query row (the lower half): on the "
+              "stored pair with the same key, and on the diagonal, the query itself, which carries no value.  "
+              "elu+1 linear attention spreads almost evenly, because all its features are positive.  Recall at the chosen n: softmax {recall_softmax:%.2f}, linear "
               "{recall_linear:%.2f}, random features {recall_random_features:%.2f}, normalized "
               "{recall_normalized:%.2f}, S6 {recall_s6:%.2f}, gated RNN {recall_gated_rnn:%.2f} (chance "
               "{chance:%.2f}).")

@@ -35,15 +35,7 @@ std::vector<double> random_point(pg::Rng& rng, int n, double scale) {
   return x;
 }
 
-// Projection onto the ball of radius R; a point inside (up to 1e-12
-// relative) is left as is, so projecting twice changes nothing.
-void project_ball(double* x, int n, double R) {
-  double sq = 0.0;
-  for (int i = 0; i < n; ++i) sq += x[i] * x[i];
-  if (sq <= R * R * (1.0 + 1e-12)) return;
-  const double s = R / std::sqrt(sq);
-  for (int i = 0; i < n; ++i) x[i] *= s;
-}
+using opt::project_ball;
 
 }  // namespace
 

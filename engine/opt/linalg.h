@@ -44,4 +44,15 @@ inline void cholesky_solve(const double* L, int n, const double* b, double* x) {
   }
 }
 
+// Euclidean projection of x (n,) onto the ball ||x|| <= R, in place.  A point
+// inside, or outside by at most 1e-12 relative (the rounding of an earlier
+// projection), is left as is: projecting twice changes no bit.
+inline void project_ball(double* x, int n, double R) {
+  double sq = 0.0;
+  for (int i = 0; i < n; ++i) sq += x[i] * x[i];
+  if (sq <= R * R * (1.0 + 1e-12)) return;
+  const double s = R / std::sqrt(sq);
+  for (int i = 0; i < n; ++i) x[i] *= s;
+}
+
 }  // namespace opt

@@ -21,6 +21,7 @@
 #include "engine/opt/grpo.h"
 #include "engine/opt/methods.h"
 #include "engine/rng.h"
+#include "engine/timing.h"
 #include "lessons/lesson.h"
 #include "ui/panel.h"
 #include "ui/plots.h"
@@ -122,6 +123,8 @@ class D3sGrpo : public Lesson {
       policy_[r].update_tables(theta0.data());
     }
     cand_scores_.assign(size_t(n) * L, 0.0);
+    convert_.assign(size_t(n) * L, 0.0);
+    heat_.assign(size_t(n) * L, 0.0f);
     group_scratch_.assign(size_t(group_size_), 0);
     group_kept_.assign(size_t(group_size_), 0);
     maxvar_ok_ = true;
@@ -135,12 +138,14 @@ class D3sGrpo : public Lesson {
     curve_.push({0, 0, float(reward_[kGrpo]), 0, float(reward_[kD3s]), 0, 0, float(sample_ratio(0)),
                  float(token_ratio(0))});
     per_call_ = std::max(1, steps_ / kFramesPerRun);
-    target_out_.set({L}, std::vector<double>(target_.begin(), target_.end()).data());
+    std::copy(target_.begin(), target_.end(), convert_.begin());
+    target_out_.set({L}, convert_.data());
     export_batches();
   }
 
   // One unit = one policy-gradient step of both runs.
-  int step(int max_steps, double /*budget_ms*/) override {
+  int step(int max_steps, double budget_ms) override {
+    const double start = timing::now_ms();
     int units = 0;
     const int limit = std::min(max_steps, per_call_);
     while (units < limit && !done()) {
@@ -157,6 +162,7 @@ class D3sGrpo : public Lesson {
       curve_.push({float(steps_done_), float(tokens_used_[kGrpo]), float(reward_[kGrpo]), float(tokens_used_[kD3s]),
                    float(reward_[kD3s]), float(runs_[kGrpo].method().state()), float(runs_[kD3s].method().state()),
                    float(sample_ratio(steps_done_)), float(token_ratio(steps_done_))});
+      if (timing::now_ms() - start >= budget_ms) break;  // the state depends on units done, not on the split
     }
     export_batches();
     return units;
@@ -305,18 +311,23 @@ class D3sGrpo : public Lesson {
     return reward_[kGrpo];
   }
 
+  // The last batches into the arrays (int masks and tokens as f64 through
+  // buffers sized in reset: no allocation here).
   void export_batches() {
     const int n = groups_ * group_size_, L = length_;
     const Batch& d = batch_[kD3s];
-    tokens_out_.set({n, L}, std::vector<double>(d.tokens.begin(), d.tokens.end()).data());
+    auto as_f64 = [this](const std::vector<int>& v) {
+      std::copy(v.begin(), v.end(), convert_.begin());
+      return convert_.data();
+    };
+    tokens_out_.set({n, L}, as_f64(d.tokens));
+    kept_samples_out_.set({groups_, group_size_}, as_f64(d.kept_sample));
+    kept_tokens_out_.set({n, L}, as_f64(d.kept_token));
     rewards_out_.set({groups_, group_size_}, d.rewards.data());
     adv_out_.set({groups_, group_size_}, d.adv.data());
-    kept_samples_out_.set({groups_, group_size_}, std::vector<double>(d.kept_sample.begin(), d.kept_sample.end()).data());
-    kept_tokens_out_.set({n, L}, std::vector<double>(d.kept_token.begin(), d.kept_token.end()).data());
     scores_out_.set({n, L}, d.scores.data());
     adv_grpo_out_.set({groups_, group_size_}, batch_[kGrpo].adv.data());
     rewards_grpo_out_.set({groups_, group_size_}, batch_[kGrpo].rewards.data());
-    heat_.resize(size_t(n) * L);
     for (size_t i = 0; i < heat_.size(); ++i) heat_[i] = d.kept_token[i] ? float(d.scores[i]) : 0.0f;
   }
 
@@ -426,7 +437,7 @@ class D3sGrpo : public Lesson {
   opt::FlatTrainer runs_[kRuns];
   Batch batch_[kRuns];
   std::vector<int> group_scratch_, group_kept_;
-  std::vector<double> cand_scores_;
+  std::vector<double> cand_scores_, convert_;
   int64_t tokens_used_[kRuns] = {0, 0};
   double reward_[kRuns] = {0, 0}, grad_norm_sum_[kRuns] = {0, 0};
   std::vector<double> grpo_tokens_curve_, grpo_reward_curve_;  // (steps + 1,) by step

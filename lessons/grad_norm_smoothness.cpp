@@ -21,6 +21,7 @@
 #include "engine/opt/logsumexp.h"
 #include "engine/opt/methods.h"
 #include "engine/rng.h"
+#include "engine/timing.h"
 #include "lessons/lesson.h"
 #include "ui/panel.h"
 #include "ui/plots.h"
@@ -126,7 +127,8 @@ class GradNormSmoothness : public Lesson {
   }
 
   // One unit = one iteration of every method still running.
-  int step(int max_steps, double /*budget_ms*/) override {
+  int step(int max_steps, double budget_ms) override {
+    const double start = timing::now_ms();
     int units = 0;
     const int limit = std::min(max_steps, per_call_);
     while (units < limit && !done()) {
@@ -136,6 +138,7 @@ class GradNormSmoothness : public Lesson {
         record(r, runs_[r].last_value(), runs_[r].method().state());
       }
       ++units;
+      if (timing::now_ms() - start >= budget_ms) break;  // the state depends on units done, not on the split
     }
     export_gaps();
     return units;

@@ -21,6 +21,7 @@
 #include "engine/opt/linalg.h"
 #include "engine/opt/methods.h"
 #include "engine/rng.h"
+#include "engine/timing.h"
 #include "lessons/lesson.h"
 #include "ui/panel.h"
 #include "ui/plots.h"
@@ -130,7 +131,8 @@ class OptimisticOmdLesson : public Lesson {
   }
 
   // One unit = one round, played by all four learners against the same g_t.
-  int step(int max_steps, double /*budget_ms*/) override {
+  int step(int max_steps, double budget_ms) override {
+    const double start = timing::now_ms();
     int units = 0;
     const int limit = std::min(max_steps, per_call_);
     while (units < limit && !done()) {
@@ -150,6 +152,7 @@ class OptimisticOmdLesson : public Lesson {
         curve_.push({float(played_rounds_), float(regret(kOgdFixed)), float(regret(kOomdFixed)),
                      float(regret(kOgdAdaptive)), float(regret(kOomdAdaptive)), float(bound_fixed())});
       }
+      if (timing::now_ms() - start >= budget_ms) break;  // the state depends on units done, not on the split
     }
     export_iterates();
     return units;

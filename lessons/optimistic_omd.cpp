@@ -249,7 +249,8 @@ class OptimisticOmdLesson : public Lesson {
                "Live: this run's sequence, u = the best fixed point in hindsight.")
         .paper("regret, optimistic OMD", "O(√σ²₁:T + √Σ²₁:T)", "regret_oomd", "%.2f",
                "Live: the headline step; compare regret_ogd and the spectrum view.")
-        .paper("regret, OGD", "O(√Σ‖g_t‖²)", "regret_ogd", "%.2f", "Live: the same sequence and step rule.");
+        .paper("regret, OGD", "O(√Σ‖g_t‖²) (the classical bound)", "regret_ogd", "%.2f",
+               "Not this paper's result: the textbook OGD rate, for contrast.  Live: the same sequence and step rule.");
   }
 
   // g_t = m_t + sigma xi_t, m_t = offset + amplitude (cos, sin)(2 pi t / P) in

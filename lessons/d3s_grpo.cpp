@@ -201,7 +201,7 @@ class D3sGrpo : public Lesson {
     for (double a : b.adv) zero += a == 0.0;
     for (int k : b.kept_sample) kept_s += k;
     for (int k : b.kept_token) kept_t += k;
-    out.add("zero_advantage_frac", b.adv.empty() ? 0.0 : double(zero) / double(b.adv.size()));
+    out.add("zero_advantage_frac", b.adv.empty() || steps_done_ == 0 ? 0.0 : double(zero) / double(b.adv.size()));
     out.add("kept_rollouts_last", steps_done_ > 0 ? kept_s : 0);
     out.add("kept_tokens_last", steps_done_ > 0 ? kept_t : 0);
     out.add("steps_done", steps_done_);

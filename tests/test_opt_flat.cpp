@@ -324,6 +324,33 @@ TEST_CASE("opt: NnOptimizer gives nn::Optimizer's numbers, and the trainer stops
   CHECK(d.done());
   CHECK(d.steps() < 100000);
   CHECK(d.problem().find("diverged") != std::string::npos);
+
+  // A NaN in the gradient (finite loss) is not applied: the trainer stops with the parameters of the step before.
+  opt::Objective poisoned = f;
+  poisoned.value_grad = [&f](int t, const double* x, double* g) {
+    const double v = f.value_grad(t, x, g);
+    if (t == 2) g[3] = NAN;
+    return v;
+  };
+  opt::FlatTrainer p2, p3;
+  p2.reset(f, std::make_unique<opt::NnOptimizer>(c), x0, 2);
+  p2.step(10, 1e30);
+  p3.reset(poisoned, std::make_unique<opt::NnOptimizer>(c), x0, 10);
+  p3.step(10, 1e30);
+  CHECK(p3.diverged());
+  CHECK(p3.steps() == 3);
+  CHECK(p3.x() == p2.x());
+
+  // A schedule multiplies the learning rate: warm-up from 1/W.
+  nn::LrSchedule warm;
+  warm.kind = nn::ScheduleKind::warmup_cosine, warm.total_steps = 10, warm.warmup_steps = 4;
+  nn::OptimizerConfig sgd;
+  sgd.kind = nn::OptimizerKind::sgd, sgd.lr = 0.1f, sgd.momentum = 0.0f;
+  opt::FlatTrainer w;
+  w.reset(f, std::make_unique<opt::NnOptimizer>(sgd, warm), x0, 1);
+  w.step(1, 1e30);
+  // step 0: factor 1/4, g_0 = 1 * x0[0]
+  CHECK(w.x()[0] == double(float(x0[0]) - (0.1f * 0.25f) * float(x0[0])));
 }
 
 TEST_CASE("opt: the trainer's state after N units does not depend on how step() calls split them") {

@@ -201,7 +201,12 @@ StepResult NnOptimizer::step(const Objective& f, int t, double* x) {
     sq += g_[size_t(k)] * g_[size_t(k)];
   }
   grad_norm_ = std::sqrt(sq);
-  optimizer_.update(params_.data(), grads_.data());
+  if (!std::isfinite(r.value) || !std::isfinite(sq)) {
+    r.value = std::isfinite(r.value) ? NAN : r.value;  // report it; keep the parameters
+    r.accepted = false;
+    return r;
+  }
+  optimizer_.update(params_.data(), grads_.data(), schedule_.factor(t));
   for (int k = 0; k < n; ++k) x[k] = double(params_[size_t(k)]);
   return r;
 }

@@ -133,10 +133,13 @@ class OptimisticOmd : public Method {
 };
 
 // nn::Optimizer on float copies of x: evaluate f_t at x, round the gradient
-// to float, update(), and write the float parameters back into x.
+// to float, update() with the schedule's factor for step t, and write the
+// float parameters back into x.  A non-finite loss or gradient is not applied:
+// the parameters stay, and the non-finite value stops the trainer.
 class NnOptimizer : public Method {
  public:
-  explicit NnOptimizer(const nn::OptimizerConfig& config) : config_(config) {}
+  explicit NnOptimizer(const nn::OptimizerConfig& config, const nn::LrSchedule& schedule = nn::LrSchedule())
+      : config_(config), schedule_(schedule) {}
   const char* name() const override { return "nn optimizer"; }
   void reset(int dim, const double* x0) override;
   StepResult step(const Objective& f, int t, double* x) override;
@@ -145,6 +148,7 @@ class NnOptimizer : public Method {
 
  private:
   nn::OptimizerConfig config_;
+  nn::LrSchedule schedule_;
   nn::Optimizer optimizer_;
   std::vector<float> params_, grads_;
   std::vector<double> g_;

@@ -1,0 +1,371 @@
+// hessian.cpp - see hessian.h.
+#include "engine/nn/hessian.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace nn {
+namespace {
+
+double dot(const double* a, const double* b, int n) {
+  double s = 0.0;
+  for (int i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+double norm(const double* a, int n) { return std::sqrt(dot(a, a, n)); }
+
+void rademacher(double* z, int n, pg::Rng& rng) {
+  for (int i = 0; i < n; ++i) z[i] = (rng.next_u64() >> 63) ? 1.0 : -1.0;
+}
+
+// Orthonormalizes the columns of M (n, m) row-major in place (modified
+// Gram-Schmidt, twice for stability); columns that fall below 1e-12 of their
+// original norm (dependent) become 0.  Returns the number kept nonzero.
+int orthonormalize_columns(double* M, int n, int m) {
+  int kept = 0;
+  for (int j = 0; j < m; ++j) {
+    double original = 0.0;
+    for (int i = 0; i < n; ++i) original += M[i * m + j] * M[i * m + j];
+    original = std::sqrt(original);
+    for (int pass = 0; pass < 2; ++pass)
+      for (int k = 0; k < j; ++k) {
+        double c = 0.0;
+        for (int i = 0; i < n; ++i) c += M[i * m + k] * M[i * m + j];
+        for (int i = 0; i < n; ++i) M[i * m + j] -= c * M[i * m + k];
+      }
+    double len = 0.0;
+    for (int i = 0; i < n; ++i) len += M[i * m + j] * M[i * m + j];
+    len = std::sqrt(len);
+    const bool keep = len > 1e-12 * original && len > 0.0;
+    for (int i = 0; i < n; ++i) M[i * m + j] = keep ? M[i * m + j] / len : 0.0;
+    kept += keep;
+  }
+  return kept;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ GradientHvp
+void GradientHvp::init(int n, GradientFn gradient, double step) {
+  n_ = n;
+  step_ = step;
+  gradient_ = std::move(gradient);
+  theta_.assign(size_t(n), 0.0);
+  shifted_.assign(size_t(n), 0.0);
+  g_plus_.assign(size_t(n), 0.0);
+  g_minus_.assign(size_t(n), 0.0);
+  calls_ = 0;
+}
+
+void GradientHvp::set_point(const double* theta) { std::copy(theta, theta + n_, theta_.begin()); }
+
+void GradientHvp::apply(const double* v, double* hv) {
+  const double len = norm(v, n_);
+  if (!(len > 0.0)) {
+    std::fill(hv, hv + n_, 0.0);
+    return;
+  }
+  const double h = step_ / len;  // theta +- h v moves by step_ in parameter space
+  for (int i = 0; i < n_; ++i) shifted_[i] = theta_[i] + h * v[i];
+  gradient_(shifted_.data(), g_plus_.data());
+  for (int i = 0; i < n_; ++i) shifted_[i] = theta_[i] - h * v[i];
+  gradient_(shifted_.data(), g_minus_.data());
+  calls_ += 2;
+  const double inv = 1.0 / (2.0 * h);
+  for (int i = 0; i < n_; ++i) hv[i] = (g_plus_[i] - g_minus_[i]) * inv;
+}
+
+// --------------------------------------------------------- ModelObjective
+bool ModelObjective::init(const ModelSpec& spec, const float* params, Loss& loss, const float* x, const int* y, int n,
+                          int chunk, double weight_decay) {
+  error_.clear();
+  chunk_ = std::max(1, std::min(chunk, n));
+  pg::Rng unused(1);
+  if (!model_.init(spec, chunk_, unused)) {
+    error_ = model_.error();
+    return false;
+  }
+  std::copy(params, params + model_.num_params(), model_.params());
+  loss_ = &loss;
+  n_ = n;
+  dim_ = model_.input_size();
+  classes_ = model_.output_size();
+  loss.reserve(chunk_, classes_);
+  x_.assign(x, x + size_t(n) * dim_);
+  y_.assign(y, y + n);
+  dlogits_.assign(size_t(chunk_) * classes_, 0.0f);
+  theta0_.assign(params, params + model_.num_params());
+  weight_decay_ = weight_decay;
+  return true;
+}
+
+void ModelObjective::load(const double* theta) {
+  float* p = model_.params();
+  for (int i = 0, P = model_.num_params(); i < P; ++i) p[i] = float(theta[i]);
+}
+
+double ModelObjective::value(const double* theta) {
+  load(theta);
+  double total = 0.0;
+  for (int start = 0; start < n_; start += chunk_) {
+    const int B = std::min(chunk_, n_ - start);
+    const float* logits = model_.forward(&x_[size_t(start) * dim_], B);
+    total += double(loss_->forward(logits, &y_[start], B, classes_)) * B;
+  }
+  double f = total / n_;
+  if (weight_decay_ != 0.0) f += 0.5 * weight_decay_ * dot(theta, theta, model_.num_params());
+  return f;
+}
+
+void ModelObjective::gradient(const double* theta, double* grad) {
+  load(theta);
+  model_.zero_grad();
+  for (int start = 0; start < n_; start += chunk_) {
+    const int B = std::min(chunk_, n_ - start);
+    const float* logits = model_.forward(&x_[size_t(start) * dim_], B);
+    loss_->forward(logits, &y_[start], B, classes_);
+    loss_->backward(logits, &y_[start], B, classes_, dlogits_.data());
+    // d(mean over the chunk) -> d(mean over all n rows)
+    const float share = float(B) / float(n_);
+    for (int i = 0; i < B * classes_; ++i) dlogits_[i] *= share;
+    model_.backward(dlogits_.data());
+  }
+  const float* g = model_.grads();
+  for (int i = 0, P = model_.num_params(); i < P; ++i) grad[i] = double(g[i]) + weight_decay_ * theta[i];
+}
+
+double ModelObjective::accuracy(const double* theta) {
+  load(theta);
+  int correct = 0;
+  for (int start = 0; start < n_; start += chunk_) {
+    const int B = std::min(chunk_, n_ - start);
+    const float* logits = model_.forward(&x_[size_t(start) * dim_], B);
+    for (int b = 0; b < B; ++b) correct += argmax_row(logits + size_t(b) * classes_, classes_) == y_[start + b];
+  }
+  return n_ > 0 ? double(correct) / n_ : 0.0;
+}
+
+// ------------------------------------------------------- dense and eigen
+void dense_hessian_columns(const LinearOperator& H, int n, int first, int count, double* out) {
+  std::vector<double> e(size_t(n), 0.0);
+  for (int j = 0; j < count; ++j) {
+    e[first + j] = 1.0;
+    H(e.data(), out + size_t(j) * n);
+    e[first + j] = 0.0;
+  }
+}
+
+void dense_hessian(const LinearOperator& H, int n, double* out) {
+  dense_hessian_columns(H, n, 0, n, out);
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j) {
+      const double s = 0.5 * (out[size_t(i) * n + j] + out[size_t(j) * n + i]);
+      out[size_t(i) * n + j] = out[size_t(j) * n + i] = s;
+    }
+}
+
+void symmetric_eigen(const double* A, int n, double* values, double* vectors) {
+  using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<const Mat> M(A, n, n);
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(Eigen::MatrixXd(M),
+                                                        vectors ? Eigen::ComputeEigenvectors : Eigen::EigenvaluesOnly);
+  for (int i = 0; i < n; ++i) values[i] = solver.eigenvalues()[i];
+  if (vectors) Eigen::Map<Mat>(vectors, n, n) = solver.eigenvectors();
+}
+
+// ----------------------------------------------------------------- traces
+TraceEstimate hutchinson_trace(const LinearOperator& A, int n, int probes, pg::Rng& rng) {
+  TraceEstimate out;
+  if (probes <= 0 || n <= 0) return out;
+  std::vector<double> z(static_cast<size_t>(n)), az(static_cast<size_t>(n));
+  double sum = 0.0, sum_sq = 0.0;
+  for (int k = 0; k < probes; ++k) {
+    rademacher(z.data(), n, rng);
+    A(z.data(), az.data());
+    const double q = dot(z.data(), az.data(), n);
+    sum += q, sum_sq += q * q;
+  }
+  out.trace = sum / probes;
+  out.matvecs = probes;
+  if (probes > 1) {
+    const double var = std::max(0.0, (sum_sq - probes * out.trace * out.trace) / (probes - 1));
+    out.std_error = std::sqrt(var / probes);
+  }
+  return out;
+}
+
+TraceEstimate hutchpp_trace(const LinearOperator& A, int n, int matvecs, pg::Rng& rng) {
+  TraceEstimate out;
+  const int m = std::max(1, matvecs / 3);
+  if (n <= 0) return out;
+  // Q (n, m) = orth(A S): S's columns are Rademacher.
+  std::vector<double> Q(size_t(n) * m), s(static_cast<size_t>(n)), as(static_cast<size_t>(n));
+  for (int j = 0; j < m; ++j) {
+    rademacher(s.data(), n, rng);
+    A(s.data(), as.data());
+    for (int i = 0; i < n; ++i) Q[size_t(i) * m + j] = as[i];
+  }
+  orthonormalize_columns(Q.data(), n, m);
+  // tr(Q^T A Q)
+  double top = 0.0;
+  std::vector<double> q(static_cast<size_t>(n)), aq(static_cast<size_t>(n));
+  for (int j = 0; j < m; ++j) {
+    for (int i = 0; i < n; ++i) q[i] = Q[size_t(i) * m + j];
+    A(q.data(), aq.data());
+    top += dot(q.data(), aq.data(), n);
+  }
+  // Hutchinson on the deflated operator (I - QQ^T) A (I - QQ^T) with m probes.
+  double rest = 0.0;
+  std::vector<double> c(static_cast<size_t>(m));
+  for (int k = 0; k < m; ++k) {
+    rademacher(s.data(), n, rng);
+    for (int j = 0; j < m; ++j) c[j] = 0.0;
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < m; ++j) c[j] += Q[size_t(i) * m + j] * s[i];
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < m; ++j) s[i] -= Q[size_t(i) * m + j] * c[j];
+    A(s.data(), as.data());
+    rest += dot(s.data(), as.data(), n);  // s is already projected, so s^T A s = g^T P A P g
+  }
+  out.trace = top + rest / m;
+  out.matvecs = 3 * m;
+  return out;
+}
+
+// ---------------------------------------------------------------- Lanczos
+LanczosResult lanczos(const LinearOperator& A, int n, int k, pg::Rng& rng, const double* v0, bool keep_vectors) {
+  LanczosResult r;
+  k = std::max(1, std::min(k, n));
+  std::vector<double> V(size_t(k) * n), w(static_cast<size_t>(n));
+  double* v = V.data();
+  if (v0) std::copy(v0, v0 + n, v);
+  else
+    for (int i = 0; i < n; ++i) v[i] = rng.normal();
+  double len = norm(v, n);
+  if (!(len > 0.0)) {  // a zero start: use e_0
+    std::fill(v, v + n, 0.0);
+    v[0] = len = 1.0;
+  }
+  for (int i = 0; i < n; ++i) v[i] /= len;
+  int steps = 0;
+  for (int j = 0; j < k; ++j) {
+    const double* vj = &V[size_t(j) * n];
+    A(vj, w.data());
+    const double a = dot(vj, w.data(), n);
+    r.alpha.push_back(a);
+    ++steps;
+    if (j + 1 == k) break;
+    // w -= a v_j + b v_(j-1), then full reorthogonalization, twice.
+    for (int i = 0; i < n; ++i) w[i] -= a * vj[i];
+    if (j > 0) {
+      const double* vp = &V[size_t(j - 1) * n];
+      for (int i = 0; i < n; ++i) w[i] -= r.beta.back() * vp[i];
+    }
+    for (int pass = 0; pass < 2; ++pass)
+      for (int t = 0; t <= j; ++t) {
+        const double* vt = &V[size_t(t) * n];
+        const double c = dot(vt, w.data(), n);
+        for (int i = 0; i < n; ++i) w[i] -= c * vt[i];
+      }
+    const double b = norm(w.data(), n);
+    const double scale = std::fabs(a) + (j > 0 ? r.beta.back() : 0.0);
+    if (!(b > 1e-10 * std::max(scale, 1e-300))) break;  // invariant subspace: T's eigenvalues are exact
+    r.beta.push_back(b);
+    double* vn = &V[size_t(j + 1) * n];
+    for (int i = 0; i < n; ++i) vn[i] = w[i] / b;
+  }
+  r.steps = steps;
+  Eigen::VectorXd diag(steps), sub(std::max(0, steps - 1));
+  for (int j = 0; j < steps; ++j) diag[j] = r.alpha[j];
+  for (int j = 0; j + 1 < steps; ++j) sub[j] = r.beta[j];
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver;
+  solver.computeFromTridiagonal(diag, sub, Eigen::ComputeEigenvectors);
+  r.ritz_values.resize(steps);
+  r.weights.resize(steps);
+  for (int j = 0; j < steps; ++j) {
+    r.ritz_values[j] = solver.eigenvalues()[j];
+    const double first = solver.eigenvectors()(0, j);
+    r.weights[j] = first * first;
+  }
+  if (keep_vectors) {
+    r.ritz_vectors.assign(size_t(steps) * n, 0.0);
+    for (int j = 0; j < steps; ++j) {
+      double* out = &r.ritz_vectors[size_t(j) * n];
+      for (int t = 0; t < steps; ++t) {
+        const double c = solver.eigenvectors()(t, j);
+        const double* vt = &V[size_t(t) * n];
+        for (int i = 0; i < n; ++i) out[i] += c * vt[i];
+      }
+    }
+    V.resize(size_t(steps) * n);
+    r.basis = std::move(V);
+  }
+  return r;
+}
+
+SpectrumEstimate slq_spectrum(const LinearOperator& A, int n, int k, int runs, pg::Rng& rng) {
+  SpectrumEstimate s;
+  for (int r = 0; r < runs; ++r) {
+    LanczosResult l = lanczos(A, n, k, rng, nullptr, false);
+    s.nodes.push_back(std::move(l.ritz_values));
+    s.weights.push_back(std::move(l.weights));
+  }
+  return s;
+}
+
+// ------------------------------------------------------------ criteria
+namespace {
+HessianCriteria criteria_of(const double* nodes, const double* weights, double uniform_weight, int count,
+                            double power) {
+  HessianCriteria c;
+  if (count <= 0) return c;
+  double lo = nodes[0], hi = nodes[0];
+  for (int j = 1; j < count; ++j) lo = std::min(lo, nodes[j]), hi = std::max(hi, nodes[j]);
+  c.re = hi != 0.0 ? std::fabs(lo / hi) : INFINITY;
+  double pos = 0.0, neg = 0.0;
+  for (int j = 0; j < count; ++j) {
+    const double lw = std::fabs(nodes[j] * (weights ? weights[j] : uniform_weight));
+    // power 0.5 (the default) is a square root: exact and the same everywhere.
+    const double term = power == 0.5 ? std::sqrt(lw) : (lw > 0 ? detmath::exp(power * detmath::log(lw)) : 0.0);
+    if (nodes[j] > 0) pos += term;
+    else if (nodes[j] < 0) neg += term;
+  }
+  c.kh = pos > 0.0 ? neg / pos : (neg > 0.0 ? INFINITY : 0.0);
+  return c;
+}
+}  // namespace
+
+HessianCriteria hessian_criteria(const SpectrumEstimate& spectrum, double power) {
+  HessianCriteria mean;
+  const int runs = int(spectrum.nodes.size());
+  for (int r = 0; r < runs; ++r) {
+    const HessianCriteria c =
+        criteria_of(spectrum.nodes[r].data(), spectrum.weights[r].data(), 0.0, int(spectrum.nodes[r].size()), power);
+    mean.re += c.re / runs;
+    mean.kh += c.kh / runs;
+  }
+  return mean;
+}
+
+HessianCriteria hessian_criteria(const double* eigenvalues, int n, double power) {
+  return criteria_of(eigenvalues, nullptr, n > 0 ? 1.0 / n : 0.0, n, power);
+}
+
+void spectral_density(const SpectrumEstimate& spectrum, const double* x, int bins, double sigma, double* density) {
+  const int runs = int(spectrum.nodes.size());
+  const double inv_norm = 1.0 / (std::sqrt(2.0 * 3.14159265358979323846) * sigma);
+  for (int i = 0; i < bins; ++i) {
+    double s = 0.0;
+    for (int r = 0; r < runs; ++r)
+      for (size_t j = 0; j < spectrum.nodes[r].size(); ++j) {
+        const double d = (x[i] - spectrum.nodes[r][j]) / sigma;
+        s += spectrum.weights[r][j] * detmath::exp(-0.5 * d * d) * inv_norm;
+      }
+    density[i] = runs > 0 ? s / runs : 0.0;
+  }
+}
+
+}  // namespace nn

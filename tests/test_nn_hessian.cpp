@@ -342,3 +342,76 @@ TEST_CASE("hessian: LLA criteria - Kh = 0 for a positive-definite Hessian, re = 
   const nn::HessianCriteria m1 = nn::hessian_criteria(mixed, 4, 1.0);
   CHECK(m1.kh == doctest::Approx(1.25 / 13.0).epsilon(1e-12));
 }
+
+TEST_CASE("hessian: on a quadratic the Hessian-axis landscape is 1/2 (l1 a^2 + l2 b^2)") {
+  // f(t) = 1/2 (t - c)^T A (t - c) around its minimum c; the top-2 Ritz vectors
+  // come from Lanczos on gradient-difference products, as in the lesson.
+  pg::Rng rng(21);
+  const int n = 25;
+  std::vector<double> eigs(n);
+  for (int i = 0; i < n; ++i) eigs[i] = rng.uniform(-0.5, 1.0);
+  eigs[0] = 5.0, eigs[1] = 3.0;
+  const Mat A = with_spectrum(eigs, rng);
+  std::vector<double> c(n);
+  for (double& x : c) x = rng.normal();
+  auto f = [&](const double* t) {
+    Eigen::VectorXd d = Eigen::Map<const Eigen::VectorXd>(t, n) - Eigen::Map<const Eigen::VectorXd>(c.data(), n);
+    return 0.5 * d.dot(A * d);
+  };
+  auto g = [&](const double* t, double* out) {
+    Eigen::VectorXd d = Eigen::Map<const Eigen::VectorXd>(t, n) - Eigen::Map<const Eigen::VectorXd>(c.data(), n);
+    Eigen::Map<Eigen::VectorXd>(out, n) = A * d;
+  };
+  nn::GradientHvp hvp;
+  hvp.init(n, g, nn::GradientHvp::kDoubleStep);
+  hvp.set_point(c.data());
+  nn::LanczosIteration it;
+  it.init(n, n, rng);
+  int products = 0;
+  while (it.step(hvp.op())) ++products;
+  CHECK(products + 1 == it.steps());
+  const nn::LanczosResult l = it.finish();
+  const int k = l.steps;
+  const double l1 = l.ritz_values[k - 1], l2 = l.ritz_values[k - 2];
+  CHECK(l1 == doctest::Approx(5.0).epsilon(1e-8));
+  CHECK(l2 == doctest::Approx(3.0).epsilon(1e-8));
+  const double* d1 = &l.ritz_vectors[size_t(k - 1) * n];
+  const double* d2 = &l.ritz_vectors[size_t(k - 2) * n];
+  const int res = 9;
+  std::vector<double> a(res), row(res), scratch(n);
+  for (int i = 0; i < res; ++i) a[i] = -2.0 + 4.0 * i / (res - 1);
+  double worst = 0;
+  for (int r = 0; r < res; ++r) {
+    nn::landscape_row(f, c.data(), d1, d2, n, a.data(), res, a[r], row.data(), scratch.data());
+    for (int i = 0; i < res; ++i) worst = std::max(worst, std::fabs(row[i] - 0.5 * (l1 * a[i] * a[i] + l2 * a[r] * a[r])));
+  }
+  CHECK(worst < 1e-7);
+}
+
+TEST_CASE("hessian: filter-normalized directions have the filter norms of the weights") {
+  pg::Rng rng(2);
+  nn::Model m;
+  REQUIRE(m.init(nn::mlp(3, {5, 4}, 2, nn::LayerKind::tanh), 4, rng));
+  const int P = m.num_params();
+  std::vector<double> theta(m.params(), m.params() + P), d(P);
+  for (double& t : theta) t += 0.3;  // nonzero biases too
+  nn::random_direction(m, theta.data(), nn::DirectionNorm::filter, rng, d.data());
+  int filters = 0;
+  for (int l = 0; l < m.num_layers(); ++l) {
+    if (m.layer_spec(l).kind != nn::LayerKind::linear) continue;
+    const int units = m.layer_spec(l).units, in = m.layer_input_shape(l).size(), off = m.param_offset(l);
+    for (int o = 0; o < units; ++o) {
+      double nd = 0, nt = 0;
+      for (int i = 0; i < in; ++i) nd += d[off + o * in + i] * d[off + o * in + i], nt += theta[off + o * in + i] * theta[off + o * in + i];
+      CHECK(std::sqrt(nd) == doctest::Approx(std::sqrt(nt)).epsilon(1e-12));
+      ++filters;
+      CHECK(d[off + units * in + o] == 0.0);  // biases are not moved
+    }
+  }
+  CHECK(filters == 5 + 4 + 2);
+  nn::random_direction(m, theta.data(), nn::DirectionNorm::layer, rng, d.data());
+  const int in0 = 3, off0 = m.param_offset(0);
+  double nd = 0, nt = 0;
+  for (int i = off0; i < off0 + 5 * in0; ++i) nd += d[i] * d[i], nt += theta[i] * theta[i];
+  CHECK(std::sqrt(nd) == doctest::Approx(std::sqrt(nt)).epsilon(1e-12));
+}

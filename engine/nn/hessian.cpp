@@ -236,11 +236,15 @@ TraceEstimate hutchpp_trace(const LinearOperator& A, int n, int matvecs, pg::Rng
 }
 
 // ---------------------------------------------------------------- Lanczos
-LanczosResult lanczos(const LinearOperator& A, int n, int k, pg::Rng& rng, const double* v0, bool keep_vectors) {
-  LanczosResult r;
-  k = std::max(1, std::min(k, n));
-  std::vector<double> V(size_t(k) * n), w(static_cast<size_t>(n));
-  double* v = V.data();
+void LanczosIteration::init(int n, int k, pg::Rng& rng, const double* v0) {
+  n_ = n;
+  k_ = std::max(1, std::min(k, n));
+  finished_ = false;
+  alpha_.clear(), beta_.clear();
+  alpha_.reserve(size_t(k_)), beta_.reserve(size_t(k_));
+  V_.assign(size_t(k_) * n, 0.0);
+  w_.assign(size_t(n), 0.0);
+  double* v = V_.data();
   if (v0) std::copy(v0, v0 + n, v);
   else
     for (int i = 0; i < n; ++i) v[i] = rng.normal();
@@ -250,37 +254,53 @@ LanczosResult lanczos(const LinearOperator& A, int n, int k, pg::Rng& rng, const
     v[0] = len = 1.0;
   }
   for (int i = 0; i < n; ++i) v[i] /= len;
-  int steps = 0;
-  for (int j = 0; j < k; ++j) {
-    const double* vj = &V[size_t(j) * n];
-    A(vj, w.data());
-    const double a = dot(vj, w.data(), n);
-    r.alpha.push_back(a);
-    ++steps;
-    if (j + 1 == k) break;
-    // w -= a v_j + b v_(j-1), then full reorthogonalization, twice.
-    for (int i = 0; i < n; ++i) w[i] -= a * vj[i];
-    if (j > 0) {
-      const double* vp = &V[size_t(j - 1) * n];
-      for (int i = 0; i < n; ++i) w[i] -= r.beta.back() * vp[i];
-    }
-    for (int pass = 0; pass < 2; ++pass)
-      for (int t = 0; t <= j; ++t) {
-        const double* vt = &V[size_t(t) * n];
-        const double c = dot(vt, w.data(), n);
-        for (int i = 0; i < n; ++i) w[i] -= c * vt[i];
-      }
-    const double b = norm(w.data(), n);
-    const double scale = std::fabs(a) + (j > 0 ? r.beta.back() : 0.0);
-    if (!(b > 1e-10 * std::max(scale, 1e-300))) break;  // invariant subspace: T's eigenvalues are exact
-    r.beta.push_back(b);
-    double* vn = &V[size_t(j + 1) * n];
-    for (int i = 0; i < n; ++i) vn[i] = w[i] / b;
+}
+
+bool LanczosIteration::step(const LinearOperator& A) {
+  if (finished_) return false;
+  const int n = n_, j = steps();
+  const double* vj = &V_[size_t(j) * n];
+  A(vj, w_.data());
+  const double a = dot(vj, w_.data(), n);
+  alpha_.push_back(a);
+  if (j + 1 == k_) {
+    finished_ = true;
+    return false;
   }
+  // w -= a v_j + b v_(j-1), then full reorthogonalization, twice.
+  for (int i = 0; i < n; ++i) w_[i] -= a * vj[i];
+  if (j > 0) {
+    const double* vp = &V_[size_t(j - 1) * n];
+    for (int i = 0; i < n; ++i) w_[i] -= beta_.back() * vp[i];
+  }
+  for (int pass = 0; pass < 2; ++pass)
+    for (int t = 0; t <= j; ++t) {
+      const double* vt = &V_[size_t(t) * n];
+      const double c = dot(vt, w_.data(), n);
+      for (int i = 0; i < n; ++i) w_[i] -= c * vt[i];
+    }
+  const double b = norm(w_.data(), n);
+  const double scale = std::fabs(a) + (j > 0 ? beta_.back() : 0.0);
+  if (!(b > 1e-10 * std::max(scale, 1e-300))) {  // invariant subspace: T's eigenvalues are exact
+    finished_ = true;
+    return false;
+  }
+  beta_.push_back(b);
+  double* vn = &V_[size_t(j + 1) * n];
+  for (int i = 0; i < n; ++i) vn[i] = w_[i] / b;
+  return true;
+}
+
+LanczosResult LanczosIteration::finish(bool keep_vectors) {
+  LanczosResult r;
+  const int steps = this->steps(), n = n_;
   r.steps = steps;
+  r.alpha = alpha_;
+  r.beta.assign(beta_.begin(), beta_.begin() + std::max(0, steps - 1));
+  if (steps == 0) return r;
   Eigen::VectorXd diag(steps), sub(std::max(0, steps - 1));
-  for (int j = 0; j < steps; ++j) diag[j] = r.alpha[j];
-  for (int j = 0; j + 1 < steps; ++j) sub[j] = r.beta[j];
+  for (int j = 0; j < steps; ++j) diag[j] = alpha_[j];
+  for (int j = 0; j + 1 < steps; ++j) sub[j] = beta_[j];
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver;
   solver.computeFromTridiagonal(diag, sub, Eigen::ComputeEigenvectors);
   r.ritz_values.resize(steps);
@@ -296,14 +316,21 @@ LanczosResult lanczos(const LinearOperator& A, int n, int k, pg::Rng& rng, const
       double* out = &r.ritz_vectors[size_t(j) * n];
       for (int t = 0; t < steps; ++t) {
         const double c = solver.eigenvectors()(t, j);
-        const double* vt = &V[size_t(t) * n];
+        const double* vt = &V_[size_t(t) * n];
         for (int i = 0; i < n; ++i) out[i] += c * vt[i];
       }
     }
-    V.resize(size_t(steps) * n);
-    r.basis = std::move(V);
+    r.basis.assign(V_.begin(), V_.begin() + size_t(steps) * n);
   }
   return r;
+}
+
+LanczosResult lanczos(const LinearOperator& A, int n, int k, pg::Rng& rng, const double* v0, bool keep_vectors) {
+  LanczosIteration it;
+  it.init(n, k, rng, v0);
+  while (it.step(A)) {
+  }
+  return it.finish(keep_vectors);
 }
 
 SpectrumEstimate slq_spectrum(const LinearOperator& A, int n, int k, int runs, pg::Rng& rng) {
@@ -314,6 +341,47 @@ SpectrumEstimate slq_spectrum(const LinearOperator& A, int n, int k, int runs, p
     s.weights.push_back(std::move(l.weights));
   }
   return s;
+}
+
+// ------------------------------------------------------ loss landscapes
+void random_direction(const Model& model, const double* theta, DirectionNorm how, pg::Rng& rng, double* d) {
+  const int P = model.num_params();
+  for (int i = 0; i < P; ++i) d[i] = rng.normal();
+  if (how == DirectionNorm::none) return;
+  std::vector<bool> is_weight(static_cast<size_t>(P), false);
+  for (int l = 0; l < model.num_layers(); ++l) {
+    const LayerSpec& spec = model.layer_spec(l);
+    const int off = model.param_offset(l), count = model.param_count(l);
+    if (count == 0) continue;
+    const bool has_weight_matrix = spec.kind == LayerKind::linear || spec.kind == LayerKind::cosine_linear ||
+                                   spec.kind == LayerKind::conv2d || spec.kind == LayerKind::embedding;
+    if (!has_weight_matrix) continue;
+    // Weights first (rows = output units / filters / embedding rows), then the bias.
+    const int rows = spec.kind == LayerKind::embedding ? spec.vocab : spec.units;
+    const int bias = spec.kind == LayerKind::linear || spec.kind == LayerKind::conv2d ? (spec.bias ? spec.units : 0) : 0;
+    const int weights = count - bias, per_row = rows > 0 ? weights / rows : 0;
+    for (int i = off; i < off + weights; ++i) is_weight[i] = true;
+    auto rescale = [&](int first, int len) {
+      double nd = 0.0, nt = 0.0;
+      for (int i = first; i < first + len; ++i) nd += d[i] * d[i], nt += theta[i] * theta[i];
+      const double f = nd > 0.0 ? std::sqrt(nt / nd) : 0.0;
+      for (int i = first; i < first + len; ++i) d[i] *= f;
+    };
+    if (how == DirectionNorm::filter && per_row > 0)
+      for (int r = 0; r < rows; ++r) rescale(off + r * per_row, per_row);
+    else
+      rescale(off, weights);
+  }
+  for (int i = 0; i < P; ++i)
+    if (!is_weight[i]) d[i] = 0.0;
+}
+
+void landscape_row(const ObjectiveFn& f, const double* theta, const double* d1, const double* d2, int n,
+                   const double* a, int count, double b, double* out, double* scratch) {
+  for (int c = 0; c < count; ++c) {
+    for (int i = 0; i < n; ++i) scratch[i] = theta[i] + a[c] * d1[i] + b * d2[i];
+    out[c] = f(scratch);
+  }
 }
 
 // ------------------------------------------------------------ criteria

@@ -159,6 +159,26 @@ struct LanczosResult {
   std::vector<double> ritz_vectors;// (k, n): row j is the Ritz vector of ritz_values[j] (when kept)
 };
 
+// The same iteration one matrix-vector product at a time, so a lesson can
+// spread it over frames:  it.init(n, k, rng);  while (it.step(A)) {}  it.finish();
+class LanczosIteration {
+ public:
+  // Start vector v0 (n,) (normalized here; null: Gaussian from rng).
+  void init(int n, int k, pg::Rng& rng, const double* v0 = nullptr);
+  // One product and one orthogonalization; returns false once k steps are done
+  // (or an invariant subspace was found), true while more remain.
+  bool step(const LinearOperator& A);
+  bool finished() const { return finished_; }
+  int steps() const { return int(alpha_.size()); }
+  // T's eigen-decomposition; keep_vectors: basis and Ritz vectors too.
+  LanczosResult finish(bool keep_vectors = true);
+
+ private:
+  int n_ = 0, k_ = 0;
+  bool finished_ = false;
+  std::vector<double> V_, w_, alpha_, beta_;
+};
+
 // k Lanczos steps on A from start vector v0 (n,) (normalized here; null:
 // Gaussian from rng), with full reorthogonalization against every earlier
 // vector (twice, modified Gram-Schmidt), so the Ritz values have no ghost
@@ -176,6 +196,23 @@ struct SpectrumEstimate {
   std::vector<std::vector<double>> nodes, weights;  // (runs, k_r)
 };
 SpectrumEstimate slq_spectrum(const LinearOperator& A, int n, int k, int runs, pg::Rng& rng);
+
+// ------------------------------------------------------ loss landscapes
+// How a random direction is scaled to the network (Li, Xu, Taylor, Studer &
+// Goldstein, 2018, "Visualizing the loss landscape of neural nets", sec. 4):
+//   filter  each output unit's incoming weights d_o <- d_o ||theta_o|| / ||d_o||
+//   layer   each weight tensor d_W <- d_W ||theta_W|| / ||d_W||
+//   none    raw N(0, 1) entries
+// Biases (and norm-layer parameters) get d = 0 for filter and layer, as in Li
+// et al.'s default of ignoring them.
+enum class DirectionNorm { filter, layer, none };
+// d (num_params,) for `model`'s layers at parameters theta (num_params,).
+void random_direction(const Model& model, const double* theta, DirectionNorm norm, pg::Rng& rng, double* d);
+
+// One row of a 2-D landscape: out[i] = f(theta + a[i] d1 + b d2) for i < count;
+// scratch holds n doubles.
+void landscape_row(const ObjectiveFn& f, const double* theta, const double* d1, const double* d2, int n,
+                   const double* a, int count, double b, double* out, double* scratch);
 
 // ------------------------------------------------- LLA's Hessian criteria
 // From "Investigating generalization capabilities of neural networks by means

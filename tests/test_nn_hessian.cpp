@@ -185,6 +185,24 @@ TEST_CASE("hessian: the HVP of a float network's training loss matches its exact
       for (int j = 0; j < P; ++j) exact[i] += Hx[size_t(i) * P + j] * v[j];
     CHECK(rel_err(hv, exact) < 2e-3);
   }
+  // The double-precision MLP objective: the same function, products to ~1e-9.
+  nn::MlpObjective dbl;
+  REQUIRE(dbl.init(spec, init.params(), xf.data(), net.y.data(), N, 0.0));
+  REQUIRE(dbl.num_params() == P);
+  CHECK(dbl.value(theta.data()) == doctest::Approx(f_ref).epsilon(1e-13));
+  std::vector<double> g_dbl(P);
+  dbl.gradient(theta.data(), g_dbl.data());
+  CHECK(rel_err(g_dbl, g_ref) < 1e-12);
+  nn::GradientHvp hvp_dbl;
+  hvp_dbl.init(P, dbl.gradient_fn(), nn::GradientHvp::kDoubleStep);
+  hvp_dbl.set_point(theta.data());
+  std::vector<double> H_dbl(size_t(P) * P);
+  nn::dense_hessian(hvp_dbl.op(), P, H_dbl.data());
+  CHECK(rel_err(H_dbl, Hx) < 1e-7);
+  CHECK(dbl.accuracy(theta.data()) == doctest::Approx(obj.accuracy(theta.data())));
+  nn::MlpObjective bad;
+  CHECK(!bad.init(nn::ModelSpec::vectors(3).linear(4).gelu().linear(2), init.params(), xf.data(), net.y.data(), N, 0));
+  CHECK(!bad.error().empty());
   // Weight decay adds wd I.
   nn::ModelObjective obj_wd;
   REQUIRE(obj_wd.init(spec, init.params(), ce, xf.data(), net.y.data(), N, 64, 0.25));

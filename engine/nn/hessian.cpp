@@ -4,6 +4,9 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
 #include <utility>
 
 namespace nn {
@@ -144,6 +147,171 @@ double ModelObjective::accuracy(const double* theta) {
     const int B = std::min(chunk_, n_ - start);
     const float* logits = model_.forward(&x_[size_t(start) * dim_], B);
     for (int b = 0; b < B; ++b) correct += argmax_row(logits + size_t(b) * classes_, classes_) == y_[start + b];
+  }
+  return n_ > 0 ? double(correct) / n_ : 0.0;
+}
+
+// ----------------------------------------------------------- MlpObjective
+namespace {
+// e^x for |x| <= 40 from + - * only (bit-identical everywhere), ~1 ulp: x = k ln2 + r,
+// |r| <= ln2 / 2, Taylor to r^13 by Horner with exact reciprocal constants
+// (detmath::exp divides in its loop; this runs in the hot loops below).
+double exp_small(double x) {
+  const double inv_ln2 = 1.44269504088896338700, magic = 6755399441055744.0;
+  const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
+  const double k = (x * inv_ln2 + magic) - magic;
+  const double r = (x - k * ln2_hi) - k * ln2_lo;
+  static const double inv_fact[14] = {1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040,
+                                      1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600,
+                                      1.0 / 6227020800.0};
+  double p = inv_fact[13];
+  for (int i = 12; i >= 0; --i) p = p * r + inv_fact[i];
+  uint64_t bits = uint64_t(int64_t(k) + 1023) << 52;
+  double scale;
+  std::memcpy(&scale, &bits, 8);
+  return p * scale;
+}
+double tanh_d(double x) {  // 1 - 2 / (e^(2x) + 1), saturated beyond |x| = 20 (1 - tanh < 1e-17)
+  if (x > 20.0) return 1.0;
+  if (x < -20.0) return -1.0;
+  return 1.0 - 2.0 / (exp_small(2.0 * x) + 1.0);
+}
+double sigmoid_d(double x) {
+  if (x > 40.0) return 1.0;
+  if (x < -40.0) return detmath::exp(x);
+  return x >= 0 ? 1.0 / (1.0 + exp_small(-x)) : 1.0 - 1.0 / (1.0 + exp_small(x));
+}
+}  // namespace
+
+bool MlpObjective::init(const ModelSpec& spec, const float* params, const float* x, const int* y, int n,
+                        double weight_decay) {
+  error_.clear();
+  layers_.clear();
+  if (spec.input.height != 1 || spec.input.width != 1) {
+    error_ = "MlpObjective: vector input only";
+    return false;
+  }
+  int width = spec.input.size(), offset = 0;
+  for (const LayerSpec& l : spec.layers) {
+    Layer L;
+    L.kind = l.kind, L.in = width, L.offset = offset;
+    if (l.kind == LayerKind::linear) {
+      L.out = l.units, L.bias = l.bias;
+      offset += L.out * L.in + (L.bias ? L.out : 0);
+    } else if (l.kind == LayerKind::tanh || l.kind == LayerKind::relu || l.kind == LayerKind::sigmoid) {
+      L.out = width;
+    } else {
+      error_ = std::string("MlpObjective: unsupported layer ") + layer_kind_name(l.kind);
+      return false;
+    }
+    width = L.out;
+    layers_.push_back(L);
+  }
+  num_params_ = offset;
+  classes_ = width;
+  n_ = n;
+  x_.assign(x, x + size_t(n) * spec.input.size());
+  y_.assign(y, y + n);
+  theta0_.assign(params, params + num_params_);
+  weight_decay_ = weight_decay;
+  acts_.assign(layers_.size() + 1, {});
+  grads_.assign(layers_.size() + 1, {});
+  acts_[0] = x_;
+  grads_[0].assign(x_.size(), 0.0);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    acts_[i + 1].assign(size_t(n) * layers_[i].out, 0.0);
+    grads_[i + 1].assign(size_t(n) * layers_[i].out, 0.0);
+  }
+  return true;
+}
+
+double MlpObjective::forward(const double* theta) {
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& L = layers_[l];
+    const double* in = acts_[l].data();
+    double* out = acts_[l + 1].data();
+    if (L.kind == LayerKind::linear) {
+      const double* W = theta + L.offset;
+      const double* b = L.bias ? W + size_t(L.out) * L.in : nullptr;
+      for (int s = 0; s < n_; ++s)
+        for (int o = 0; o < L.out; ++o) {
+          double a = b ? b[o] : 0.0;
+          for (int i = 0; i < L.in; ++i) a += W[size_t(o) * L.in + i] * in[size_t(s) * L.in + i];
+          out[size_t(s) * L.out + o] = a;
+        }
+    } else {
+      for (size_t i = 0, m = size_t(n_) * L.out; i < m; ++i)
+        out[i] = L.kind == LayerKind::tanh ? tanh_d(in[i]) : L.kind == LayerKind::relu ? (in[i] > 0 ? in[i] : 0.0)
+                                                                                         : sigmoid_d(in[i]);
+    }
+  }
+  // Mean softmax cross-entropy; the last gradient slot holds softmax - onehot over n.
+  const double* z = acts_.back().data();
+  double* dz = grads_.back().data();
+  double total = 0.0;
+  for (int s = 0; s < n_; ++s) {
+    const double* zs = z + size_t(s) * classes_;
+    double mx = zs[0];
+    for (int c = 1; c < classes_; ++c) mx = std::max(mx, zs[c]);
+    double se = 0.0;
+    for (int c = 0; c < classes_; ++c) se += detmath::exp(zs[c] - mx);
+    total += detmath::log(se) + mx - zs[y_[s]];
+    for (int c = 0; c < classes_; ++c)
+      dz[size_t(s) * classes_ + c] = (detmath::exp(zs[c] - mx) / se - (c == y_[s] ? 1.0 : 0.0)) / n_;
+  }
+  return total / n_;
+}
+
+double MlpObjective::value(const double* theta) {
+  double f = forward(theta);
+  if (weight_decay_ != 0.0) f += 0.5 * weight_decay_ * dot(theta, theta, num_params_);
+  return f;
+}
+
+void MlpObjective::gradient(const double* theta, double* grad) {
+  forward(theta);
+  for (int i = 0; i < num_params_; ++i) grad[i] = weight_decay_ * theta[i];
+  for (size_t l = layers_.size(); l-- > 0;) {
+    const Layer& L = layers_[l];
+    const double* in = acts_[l].data();
+    const double* out = acts_[l + 1].data();
+    const double* dout = grads_[l + 1].data();
+    double* din = grads_[l].data();
+    if (L.kind == LayerKind::linear) {
+      const double* W = theta + L.offset;
+      double* gW = grad + L.offset;
+      double* gb = L.bias ? gW + size_t(L.out) * L.in : nullptr;
+      std::fill(din, din + size_t(n_) * L.in, 0.0);
+      for (int s = 0; s < n_; ++s)
+        for (int o = 0; o < L.out; ++o) {
+          const double d = dout[size_t(s) * L.out + o];
+          if (gb) gb[o] += d;
+          for (int i = 0; i < L.in; ++i) {
+            gW[size_t(o) * L.in + i] += d * in[size_t(s) * L.in + i];
+            din[size_t(s) * L.in + i] += d * W[size_t(o) * L.in + i];
+          }
+        }
+    } else {
+      for (size_t i = 0, m = size_t(n_) * L.out; i < m; ++i) {
+        const double y = out[i];
+        const double local = L.kind == LayerKind::tanh ? 1.0 - y * y : L.kind == LayerKind::relu ? (in[i] > 0 ? 1.0 : 0.0)
+                                                                                                 : y * (1.0 - y);
+        din[i] = dout[i] * local;
+      }
+    }
+  }
+}
+
+double MlpObjective::accuracy(const double* theta) {
+  forward(theta);
+  const double* z = acts_.back().data();
+  int correct = 0;
+  for (int s = 0; s < n_; ++s) {
+    const double* zs = z + size_t(s) * classes_;
+    int best = 0;
+    for (int c = 1; c < classes_; ++c)
+      if (zs[c] > zs[best]) best = c;
+    correct += best == y_[s];
   }
   return n_ > 0 ? double(correct) / n_ : 0.0;
 }

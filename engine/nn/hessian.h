@@ -29,6 +29,7 @@
 //   nn::TraceEstimate tr = nn::hutchinson_trace(H, n, 100, rng);
 #pragma once
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "engine/nn/loss.h"
@@ -117,6 +118,49 @@ class ModelObjective {
   std::vector<int> y_;
   std::vector<double> theta0_;
   int n_ = 0, dim_ = 0, chunk_ = 1, classes_ = 0;
+  double weight_decay_ = 0;
+  std::string error_;
+};
+
+// The same objective for an MLP - linear layers (with or without bias) and
+// tanh / relu / sigmoid activations - with softmax cross-entropy, evaluated
+// entirely in double (exp/log from detmath, so bit-identical native and wasm).
+// Its gradient is exact to ~1e-15 relative, so GradientHvp with kDoubleStep
+// gives products to ~1e-9: the noise floor of a float network's products
+// (~1e-3 of ||H||) would hide the small eigenvalues that decide LLA's Kh.
+//   f(theta) = (1/n) sum_i CE(mlp_theta(x_i), y_i) + (wd / 2) ||theta||^2
+// The parameter layout is nn::Model's, so theta moves between the two as is.
+class MlpObjective {
+ public:
+  // Returns false with error() for a spec with other layers or image input.
+  bool init(const ModelSpec& spec, const float* params, const float* x, const int* y, int n, double weight_decay);
+  const std::string& error() const { return error_; }
+  int num_params() const { return num_params_; }
+  int rows() const { return n_; }
+  const std::vector<double>& initial_point() const { return theta0_; }
+  double value(const double* theta);
+  void gradient(const double* theta, double* grad);
+  double accuracy(const double* theta);
+  GradientFn gradient_fn() {
+    return [this](const double* t, double* g) { gradient(t, g); };
+  }
+  ObjectiveFn value_fn() {
+    return [this](const double* t) { return value(t); };
+  }
+
+ private:
+  struct Layer {
+    LayerKind kind;
+    int in = 0, out = 0, offset = 0;  // linear: W (out, in) at offset, then b (out,) when bias
+    bool bias = false;
+  };
+  double forward(const double* theta);  // fills acts_, returns the mean CE (no decay)
+  std::vector<Layer> layers_;
+  std::vector<std::vector<double>> acts_;  // per layer: (n, out); acts_[0] is the input
+  std::vector<std::vector<double>> grads_;  // per layer: d loss / d output, (n, out)
+  std::vector<double> x_, theta0_;
+  std::vector<int> y_;
+  int n_ = 0, num_params_ = 0, classes_ = 0;
   double weight_decay_ = 0;
   std::string error_;
 };

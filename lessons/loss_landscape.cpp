@@ -156,6 +156,7 @@ class LossLandscape : public Lesson {
     trainer_.evaluate_all(0);
     P_ = trainer_.run(0).model.num_params();
     stage_ = kTrain;
+    analysis_units_ = 0;
     history_.clear();
     record_history();
     // The quick look at the initial net, so every metric has a value from the start.
@@ -307,6 +308,7 @@ class LossLandscape : public Lesson {
   }
 
   void analysis_unit() {
+    ++analysis_units_;
     switch (stage_) {
       case kDense: {
         const int count = std::min(kColumnsPerUnit, P_ - column_);
@@ -398,7 +400,9 @@ class LossLandscape : public Lesson {
     nn::random_direction(trainer_.run(0).model, theta_.data(), nn::DirectionNorm(norm_), rng_, dirs_.data());
     nn::random_direction(trainer_.run(0).model, theta_.data(), nn::DirectionNorm(norm_), rng_, dirs_.data() + n);
     dirs_out_.set({2, n}, dirs_.data());
-    pending_.filter_norm_rel_err = filter_norm_error();
+    pending_.filter_norm_rel_err =
+        std::max(nn::filter_norm_error(trainer_.run(0).model, theta_.data(), dirs_.data()),
+                 nn::filter_norm_error(trainer_.run(0).model, theta_.data(), dirs_.data() + n));
     axis_r_.resize(size_t(res_)), axis_h_.resize(size_t(res_));
     for (int i = 0; i < res_; ++i) {
       const double t = -1.0 + 2.0 * i / (res_ - 1);
@@ -473,26 +477,6 @@ class LossLandscape : public Lesson {
     for (int k = 0; k < kLevels; ++k) levels[k] = lo + (hi - lo) * float(k + 1) / float(kLevels + 1);
   }
 
-  // max over filters of | ||d_f|| - ||theta_f|| | / ||theta_f|| for both random directions.
-  double filter_norm_error() const {
-    double worst = 0;
-    const nn::Model& m = trainer_.run(0).model;
-    for (int dir = 0; dir < 2; ++dir)
-      for (int l = 0; l < m.num_layers(); ++l) {
-        if (m.layer_spec(l).kind != nn::LayerKind::linear) continue;
-        const int units = m.layer_spec(l).units, in = m.layer_input_shape(l).size(), off = m.param_offset(l);
-        for (int o = 0; o < units; ++o) {
-          double nd = 0, nt = 0;
-          for (int i = 0; i < in; ++i) {
-            const size_t k = size_t(off + o * in + i);
-            nd += dirs_[size_t(dir) * P_ + k] * dirs_[size_t(dir) * P_ + k], nt += theta_[k] * theta_[k];
-          }
-          if (nt > 0) worst = std::max(worst, std::fabs(std::sqrt(nd) - std::sqrt(nt)) / std::sqrt(nt));
-        }
-      }
-    return worst;
-  }
-
   // Histogram of the exact eigenvalues and SLQ's smoothed density over the same bins.
   void fill_spectrum_series() {
     double lo = INFINITY, hi = -INFINITY;
@@ -551,7 +535,7 @@ class LossLandscape : public Lesson {
   nn::ModelObjective landscape_objective_;  // the same objective on the float network: the landscape grids
   nn::GradientHvp hvp_;
   std::vector<double> theta_;
-  int P_ = 0, stage_ = kTrain, column_ = 0, row_ = 0;
+  int P_ = 0, stage_ = kTrain, column_ = 0, row_ = 0, analysis_units_ = 0;
   std::vector<double> dense_, exact_eigs_;
   nn::LanczosIteration lanczos_, slq_;
   nn::SpectrumEstimate spectrum_;
@@ -651,15 +635,9 @@ void LossLandscape::declare_text(Walkthrough& t) {
 
 void LossLandscape::draw_landscapes(const ViewContext& v) const {
   if (stage_ != kDone) {
-    const float total = float(steps_) + float(P_ <= kMaxExact ? P_ / kColumnsPerUnit + 1 : 0) + kTopSteps +
-                        float(slq_runs_ * std::min(P_, slq_steps_)) + float(res_);
-    float at = float(trainer_.steps_done());
-    if (stage_ > kTrain) at = float(steps_);
-    if (stage_ > kDense) at += float(P_ <= kMaxExact ? P_ / kColumnsPerUnit + 1 : 0);
-    if (stage_ > kLanczos) at += kTopSteps;
-    if (stage_ > kSlq) at += float(slq_runs_ * std::min(P_, slq_steps_)) + float(row_);
-    char what[96];
-    std::snprintf(what, sizeof what, "%s", stage_text(stage_));
+    const int analysis = (P_ <= kMaxExact ? P_ / kColumnsPerUnit + 2 : 0) + kTopSteps + slq_runs_ * std::min(P_, slq_steps_) + res_;
+    const float at = float(trainer_.steps_done() + analysis_units_), total = float(steps_ + analysis);
+    const char* what = stage_text(stage_);
     if (stage_ == kFailed) ui::error_box("##failed", problem().c_str());
     else ui::progress_box(what, std::min(1.0f, at / total));
   }

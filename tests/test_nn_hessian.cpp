@@ -427,6 +427,10 @@ TEST_CASE("hessian: filter-normalized directions have the filter norms of the we
     }
   }
   CHECK(filters == 5 + 4 + 2);
+  CHECK(nn::filter_norm_error(m, theta.data(), d.data()) < 1e-12);
+  std::vector<double> raw(d);
+  raw[0] *= 1.5;  // one filter off by a known factor
+  CHECK(nn::filter_norm_error(m, theta.data(), raw.data()) > 0.01);
   nn::random_direction(m, theta.data(), nn::DirectionNorm::layer, rng, d.data());
   const int in0 = 3, off0 = m.param_offset(0);
   double nd = 0, nt = 0;

@@ -544,6 +544,20 @@ void random_direction(const Model& model, const double* theta, DirectionNorm how
     if (!is_weight[i]) d[i] = 0.0;
 }
 
+double filter_norm_error(const Model& model, const double* theta, const double* d) {
+  double worst = 0.0;
+  for (int l = 0; l < model.num_layers(); ++l) {
+    if (model.layer_spec(l).kind != LayerKind::linear) continue;
+    const int units = model.layer_spec(l).units, in = model.layer_input_shape(l).size(), off = model.param_offset(l);
+    for (int o = 0; o < units; ++o) {
+      const int first = off + o * in;
+      const double nd = norm(d + first, in), nt = norm(theta + first, in);
+      if (nt > 0.0) worst = std::max(worst, std::fabs(nd - nt) / nt);
+    }
+  }
+  return worst;
+}
+
 void landscape_row(const ObjectiveFn& f, const double* theta, const double* d1, const double* d2, int n,
                    const double* a, int count, double b, double* out, double* scratch) {
   for (int c = 0; c < count; ++c) {

@@ -253,6 +253,10 @@ enum class DirectionNorm { filter, layer, none };
 // d (num_params,) for `model`'s layers at parameters theta (num_params,).
 void random_direction(const Model& model, const double* theta, DirectionNorm norm, pg::Rng& rng, double* d);
 
+// max over the filters of `model`'s linear layers of | ||d_f|| - ||theta_f|| | / ||theta_f||
+// (0 for a filter-normalized d; filters with theta_f = 0 are skipped).
+double filter_norm_error(const Model& model, const double* theta, const double* d);
+
 // One row of a 2-D landscape: out[i] = f(theta + a[i] d1 + b d2) for i < count;
 // scratch holds n doubles.
 void landscape_row(const ObjectiveFn& f, const double* theta, const double* d1, const double* d2, int n,

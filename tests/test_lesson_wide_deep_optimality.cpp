@@ -133,14 +133,14 @@ TEST_CASE("wide-deep-optimality: deep, the optimal dual's classifier is the pred
   CHECK(mean >= 0.95);
   // The measured exponent near xi = 1 falls from alpha + 1 toward alpha as L grows.
   pg::Session l20, l200;
-  run(l20, {{"depth", "20"}});
-  run(l200, {{"depth", "200"}});
+  run(l20, {{"depth", "20"}, {"n_train", "20"}});
+  run(l200, {{"depth", "200"}, {"n_train", "20"}});
   CHECK(metric(l20, "alpha_measured") == doctest::Approx(1.5).epsilon(0.1));
   CHECK(metric(l200, "alpha_measured") < metric(l20, "alpha_measured") - 0.3);
   CHECK(metric(l20, "agree_hilbert") > 0.5);
 }
 
-TEST_CASE("wide-deep-optimality: no linear term gives 1-NN, ReLU gives the majority vote") {
+TEST_CASE("wide-deep-optimality: no linear term gives 1-NN; ReLU keeps K(1) = L + 1") {
   pg::Session q;
   run(q, {{"dual", "nolinear"}, {"depth", "30"}});
   CHECK(metric(q, "agree_1nn") >= 0.99);

@@ -166,10 +166,11 @@ SignedLog ntk_limit_kernel(const DualActivation& phi, double xi) {
     return r;
   }
   const double a1 = phi.slope_at_zero();
-  // Iterate until |Sigma| < 1e-10, where phi^(S) = a_1 S (1 + O(S)) to ~1e-10 relative.
+  // Iterate until |Sigma| < 1e-7, where phi^(S) = a_1 S (1 + O(S)): the rest of the
+  // product changes s by a relative O(1e-7) at most (O(S^(k-1)) for a x + (1 - a) x^k).
   double sigma = xi;
   int l = 0;
-  while (std::fabs(sigma) > 1e-10 && l < 10000) sigma = phi.value(sigma), ++l;
+  while (std::fabs(sigma) > 1e-7 && l < 10000) sigma = phi.value(sigma), ++l;
   if (sigma == 0.0) return r;
   r.sign = sigma > 0 ? 1.0 : -1.0;
   r.log = detmath::log(std::fabs(sigma)) - l * detmath::log(a1);

@@ -83,7 +83,8 @@ class LossLandscape : public Lesson {
     p.integer("steps", "training steps", &steps_, 100, 10000, 1500, "Adam steps on mini-batches of 32.", true);
     p.real("lr", "learning rate", &lr_, 1e-3, 0.1, 0.01, "Adam's step size.", true);
     p.choice("axes", "axes of the metrics", &axes_, {"hessian", "random"}, 0,
-             "Which landscape landscape_min / landscape_max describe (both are drawn).");
+             "Which landscape landscape_min / landscape_max describe (both are drawn).")
+        .restarts = false;
     p.choice("normalization", "direction normalization", &norm_, {"filter", "layer", "none"}, 0,
              "How the random directions are scaled: each unit's incoming weights to their norm in θ (filter, Li et "
              "al. 2018), each weight matrix to its norm (layer), or raw N(0, 1) (none).  Biases are not moved "
@@ -190,8 +191,8 @@ class LossLandscape : public Lesson {
         const int to_mark = kCurveEvery - trainer_.steps_done() % kCurveEvery;
         const int n = trainer_.step(std::min(max_steps - done, to_mark), budget_ms - elapsed_ms());
         done += n;
-        if (trainer_.steps_done() % kCurveEvery == 0 || trainer_.state() != nn::Trainer::State::running)
-          record_history();
+        if (trainer_.steps_done() % kCurveEvery == 0 && trainer_.state() == nn::Trainer::State::running)
+          record_history();  // the last point is recorded after the final full evaluation
         if (trainer_.diverged()) stage_ = kFailed;
         else if (trainer_.state() == nn::Trainer::State::finished) begin_analysis();
         if (n == 0) break;
@@ -205,6 +206,12 @@ class LossLandscape : public Lesson {
   }
 
   bool done() const override { return stage_ == kDone || stage_ == kFailed; }
+
+  void live_param_changed(const ParamSpec& spec) override {
+    if (spec.key != "axes" || stage_ != kDone) return;
+    result_.landscape_min = axes_ == 0 ? landscape_min_[1] : landscape_min_[0];
+    result_.landscape_max = axes_ == 0 ? result_.landscape_hessian_max : result_.landscape_random_max;
+  }
 
   std::string problem() const override {
     if (stage_ == kFailed) return "Training diverged (" + trainer_.message() + "): lower the learning rate and reset.";
@@ -437,6 +444,7 @@ class LossLandscape : public Lesson {
     range(grid_r_, rlo, rhi);
     range(grid_h_, hlo, hhi);
     pending_.landscape_random_max = rhi, pending_.landscape_hessian_max = hhi;
+    landscape_min_[0] = rlo, landscape_min_[1] = hlo;
     pending_.landscape_min = axes_ == 0 ? hlo : rlo;
     pending_.landscape_max = axes_ == 0 ? hhi : rhi;
     // The second-order Taylor model on the Hessian axes' central 5x5 cells, in double:
@@ -540,7 +548,7 @@ class LossLandscape : public Lesson {
   nn::LanczosIteration lanczos_, slq_;
   nn::SpectrumEstimate spectrum_;
   std::vector<double> top_, dirs_, axis_r_, axis_h_, grid_r_, grid_h_, scratch_;
-  double ritz_top_[2] = {0, 0};
+  double ritz_top_[2] = {0, 0}, landscape_min_[2] = {0, 0};  // random, Hessian
   std::vector<float> shown_r_, shown_h_, levels_r_, levels_h_;
   double spectrum_lo_ = 0, spectrum_hi_ = 0;
   Result result_, pending_;

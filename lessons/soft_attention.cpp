@@ -93,8 +93,8 @@ class SoftAttention : public Lesson {
              "Invert A + 0.01 I, as the official code does (not in the paper's text).  Off: invert A itself.");
     p.real("bandwidth", "bandwidth h", &bandwidth_, 0.3, 3, 1,
            "Kernel exp(-|q_i - q_j|^2 / (2 sqrt(d) h^2)); h = 1 is the paper's.", true);
-    p.choice("variant", "variant", &variant_, {"SOFT", "SOFT + symmetric normalization"}, 0,
-             "The symmetric variant uses D^-1/2 A^+ D^-1/2 (D = row sums of A), no ridge, and halves its "
+    p.choice("variant", "variant", &variant_, {"soft", "symmetric"}, 0,
+             "soft: P A^+ P^T V.  symmetric (SOFT-Norm): uses D^-1/2 A^+ D^-1/2 (D = row sums of A), no ridge, and halves its "
              "Newton start until ||I - A V_0||_1 <= 1.01.");
     declare_text(d.text);
     d.view("timing", "Time of exact vs SOFT attention against n (this machine, live), and the error against m",

@@ -69,8 +69,8 @@ class SoftplusAttention : public Lesson {
              "LSSA multiplies the cosine scores by log(d) log(N_i).  Off: softplus of the plain cosine.");
     p.toggle("reweight", "show re-weighting (LSSAR)", &reweight_, true,
              "Show LSSAR in the plots and maps (its metrics are computed either way).");
-    p.choice("fallback", "LSSAR's empty rows", &fallback_, {"zero row (reimplementation)", "LSSA row (teaching choice)"}, 0,
-             "A row where no weight beats uniform (an exactly uniform row) has nothing left after the ReLU: the "
+    p.choice("fallback", "LSSAR's empty rows", &fallback_, {"zero_row", "lssa_row"}, 0,
+             "zero_row: as the reimplementation; lssa_row: a teaching choice.  A row where no weight beats uniform (an exactly uniform row) has nothing left after the ReLU: the "
              "reimplementation returns zeros, or keep the LSSA row.");
     declare_text(d.text);
     d.view("needle", "Weight on the needle and row entropy against N", [this](const ViewContext& v) { draw_needle(v); });

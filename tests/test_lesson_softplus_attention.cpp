@@ -54,7 +54,7 @@ TEST_CASE("softplus-attention: an exactly uniform row - zero row or LSSA row, as
   open_sp(s, {});
   CHECK(metric(s, "uniform_row_lssar_sum") == 0.0);
   Session t;
-  open_sp(t, {{"fallback", "LSSA row (teaching choice)"}});
+  open_sp(t, {{"fallback", "lssa_row"}});
   CHECK(metric(t, "uniform_row_lssar_sum") == doctest::Approx(1.0).epsilon(1e-6));
 }
 

@@ -71,12 +71,15 @@ void smooth_tokens(Rng& rng, int n, int d, std::vector<float>& q) {
     phase[f] = 2.0 * nnmath::kPi * rng.uniform();
   }
   q.assign(size_t(n) * d, 0.0f);
-  for (int i = 0; i < n; ++i)
+  for (int i = 0; i < n; ++i) {
+    double wave[kWaves];
+    for (int f = 0; f < kWaves; ++f) wave[f] = nnmath::sin(2.0 * nnmath::kPi * freq[f] * i / n + phase[f]);
     for (int c = 0; c < d; ++c) {
       double x = 0.3 * rng.normal();
-      for (int f = 0; f < kWaves; ++f) x += amp[f][c] * nnmath::sin(2.0 * nnmath::kPi * freq[f] * i / n + phase[f]);
+      for (int f = 0; f < kWaves; ++f) x += amp[f][c] * wave[f];
       q[size_t(i) * d + c] = float(x);
     }
+  }
 }
 
 class SoftAttention : public Lesson {

@@ -9,6 +9,16 @@
 //   log_softmax_256x1024, xent_256x1024 (fused forward + backward): GB/s, 8 B/elem
 //   attention[_causal]_256x64: one head, 256 queries and keys, d = 64: GFLOP/s
 //                          counting the dense 4 n^2 d flops (causal does ~half)
+//   attn_{softmax,linear,soft}_<n>x64: attention forward, one head, n = 256, 1024,
+//                          4096 queries = keys, d = dv = 64, not causal, GFLOP/s:
+//                          softmax  kern::attention_forward (fused, online softmax),
+//                                   4 n^2 d flops;
+//                          linear   attn::linear_attention_forward, elu+1 feature map,
+//                                   row-normalized: 4 n d^2 flops;
+//                          soft     attn::soft_attention_forward, m = 49 pooled
+//                                   landmarks, 20 Newton iterations, ridge 0.01:
+//                                   6 n m d + 4 m^2 d + 80 m^3 flops
+//                          (the flops counted are the products only, alike on the TF.js side)
 //   exp_1M, sigmoid_1M, tanh_1M, gelu_1M: GB/s, 8 B/elem
 //   mlp_step               one training step of a 2-64-64-3 ReLU MLP, batch 32,
 //                          Adam (lr 1e-3), softmax cross-entropy on 3 Gaussian
@@ -22,6 +32,8 @@
 #include <memory>
 
 #include "engine/data/generated.h"
+#include "engine/attention/attention.h"
+#include "engine/attention/soft.h"
 #include "engine/data/toy.h"
 #include "engine/kernels/attention.h"
 #include "engine/kernels/elementwise.h"
@@ -132,6 +144,38 @@ void add_attention(std::vector<Figure>& out) {
   }
 }
 
+// Softmax, linear and SOFT attention forward at growing n (the attention lessons' kernels).
+void add_attention_forward(std::vector<Figure>& out) {
+  const int d = 64, m = 49;
+  for (int n : {256, 1024, 4096}) {
+    const std::string shape = std::to_string(n) + "x64";
+    auto buf = std::make_shared<Buffers>();
+    auto setup = [=] {
+      if (!buf->a.empty()) return;
+      for (auto* v : {&buf->a, &buf->b, &buf->c, &buf->d}) {
+        v->resize(size_t(n) * d);
+        fill(*v, -1.0, 1.0);
+      }
+    };
+    out.push_back({"attn_softmax_" + shape, "GFLOP/s", 4.0 * n * n * d * 1e-9, setup, [=] {
+                     kern::attention_forward(buf->a.data(), buf->b.data(), buf->c.data(), buf->d.data(), n, n, d,
+                                             0.125f, false);
+                   }});
+    out.push_back({"attn_linear_" + shape, "GFLOP/s", 4.0 * n * d * d * 1e-9, setup, [=] {
+                     attn::OpSpec spec;
+                     spec.op = attn::Op::linear, spec.causal = false, spec.map = attn::FeatureMap::elu_plus_one;
+                     attn::linear_attention_forward(spec, buf->a.data(), buf->b.data(), buf->c.data(), n, d, d,
+                                                    buf->d.data());
+                   }});
+    const double soft_flops = 6.0 * n * m * d + 4.0 * m * m * d + 80.0 * m * m * m;
+    out.push_back({"attn_soft_" + shape, "GFLOP/s", soft_flops * 1e-9, setup, [=] {
+                     attn::SoftSpec spec;
+                     spec.m = m, spec.scale = 0.125f;  // 1 / sqrt(d)
+                     attn::soft_attention_forward(spec, buf->a.data(), buf->c.data(), n, d, d, buf->d.data());
+                   }});
+  }
+}
+
 void add_elementwise(std::vector<Figure>& out) {
   const size_t n = size_t(1) << 20;
   auto buf = std::make_shared<Buffers>();
@@ -225,6 +269,7 @@ std::vector<Figure>& figures() {
     add_softmax(out, 1, 4194304);
     add_rows(out);
     add_attention(out);
+    add_attention_forward(out);
     add_elementwise(out);
     add_mlp_step(out);
     add_grok_step(out);

@@ -9,6 +9,8 @@
 //   softmax_vs_tfjs         per shape, engine wasm-simd softmax_<shape> / TF.js
 //   softmax_vs_tfjs_min     the smallest of those
 //   mlp_step_vs_tfjs        engine wasm-simd mlp_step / TF.js mlp_step
+//   attention_vs_tfjs       per kind (softmax, linear, soft) and n, engine attn_<kind>_<n>x64 / TF.js
+//   attn_softmax_1024_vs_tfjs  that ratio for softmax attention at n = 1024 (issue 14's target)
 //   wasm_vs_native          per figure, engine wasm-simd / engine native
 // and one time (issue 15, target < 90 s in wasm):
 //   grok_seconds            per platform, stablemax-grokking's steps to 99% test
@@ -70,6 +72,12 @@ for (const s of softmaxShapes) {
   if (r !== null) softmaxVsTfjs[s] = round(r);
 }
 const softmaxValues = Object.values(softmaxVsTfjs);
+const attentionVsTfjs = {};
+for (const kind of ['softmax', 'linear', 'soft'])
+  for (const n of [256, 1024, 4096]) {
+    const r = paired(`attn_${kind}_${n}x64`, 'vs_tfjs');
+    if (r !== null) attentionVsTfjs[`${kind}_${n}`] = round(r);
+  }
 const wasmVsNative = {};
 for (const f of combined.filter((x) => x.platform === 'wasm-simd')) {
   const r = ratio(f, get('native', f.name));
@@ -89,6 +97,8 @@ const ratios = {
   softmax_vs_tfjs: softmaxVsTfjs,
   softmax_vs_tfjs_min: softmaxValues.length === softmaxShapes.length ? Math.min(...softmaxValues) : null,
   mlp_step_vs_tfjs: round(paired('mlp_step', 'vs_tfjs')),
+  attention_vs_tfjs: attentionVsTfjs,
+  attn_softmax_1024_vs_tfjs: attentionVsTfjs.softmax_1024 ?? null,
   wasm_vs_native: wasmVsNative,
 };
 const targets = {
@@ -96,6 +106,7 @@ const targets = {
   gemm256_simd_vs_scalar: 2.5,
   softmax_vs_tfjs_min: 1.5,
   mlp_step_vs_tfjs: 20.0,
+  attn_softmax_1024_vs_tfjs: 1.5,  // issue 14: the fused kernel never materializes the n x n scores
 };
 const targetStatus = {};
 for (const [k, t] of Object.entries(targets)) {
@@ -139,6 +150,7 @@ for (const [k, s] of Object.entries(targetStatus)) {
   console.log(`${k.padEnd(24)} ${v.padStart(8)}  target >= ${s.target}x  ${verdict}`);
 }
 if (Object.keys(softmaxVsTfjs).length) console.log(`softmax_vs_tfjs per shape: ${JSON.stringify(softmaxVsTfjs)}`);
+if (Object.keys(attentionVsTfjs).length) console.log(`attention_vs_tfjs per kind and n: ${JSON.stringify(attentionVsTfjs)}`);
 
 const clocks = [...new Set(figures.map((f) => f.clock).filter(Boolean))];
 const results = {

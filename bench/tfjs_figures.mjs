@@ -71,6 +71,7 @@ export async function makeTfjsFigures(root) {
     add(`softmax_${rows}x${cols}`, 'GB/s', 8 * rows * cols * 1e-9, x, (t) => tf.softmax(t));
     if (rows === 256) add('log_softmax_256x1024', 'GB/s', 8 * rows * cols * 1e-9, x, (t) => tf.logSoftmax(t));
   }
+  addAttention(tf, add);
   const n = 1 << 20;
   const v = () => tf.tensor1d(fill(n, -8, 8));
   add('exp_1M', 'GB/s', 8 * n * 1e-9, v, (t) => tf.exp(t));
@@ -78,6 +79,52 @@ export async function makeTfjsFigures(root) {
   add('tanh_1M', 'GB/s', 8 * n * 1e-9, v, (t) => tf.tanh(t));
   figures.mlp_step = mlpStep(tf);
   return figures;
+}
+
+// figures.cpp's attn_{softmax,linear,soft}_<n>x64, written as TF.js ops (each in a
+// tidy, so the intermediates are freed): softmax attention as matMul + softmax +
+// matMul (the n x n scores materialized); linear attention with elu + 1 as
+// matMuls; SOFT with the same pooled landmarks (as a pooling matrix product),
+// Gaussian kernels from |a|^2 + |b|^2 - 2 a b^T, and 20 Newton-Schulz steps.
+// The work counted is the engine's (the same products).
+function addAttention(tf, add) {
+  const d = 64, m = 49;
+  for (const n of [256, 1024, 4096]) {
+    const shape = `${n}x64`;
+    const qkv = () => [0, 1, 2].map(() => tf.tensor2d(fill(n * d, -1, 1), [n, d]));
+    add(`attn_softmax_${shape}`, 'GFLOP/s', 4 * n * n * d * 1e-9, qkv, ([q, k, v]) =>
+      tf.tidy(() => tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), 0.125)), v)));
+    add(`attn_linear_${shape}`, 'GFLOP/s', 4 * n * d * d * 1e-9, qkv, ([q, k, v]) =>
+      tf.tidy(() => {
+        const fq = tf.add(tf.elu(q), 1), fk = tf.add(tf.elu(k), 1);
+        const S = tf.matMul(fk, v, true, false);
+        const z = tf.reshape(tf.sum(fk, 0), [d, 1]);
+        return tf.div(tf.matMul(fq, S), tf.matMul(fq, z));
+      }));
+    // Pooling matrix (m, n): landmark l averages tokens [floor(l n / m), floor((l + 1) n / m)).
+    const pool = new Float32Array(m * n);
+    for (let l = 0; l < m; ++l) {
+      const b = Math.floor((l * n) / m), e = Math.floor(((l + 1) * n) / m);
+      for (let i = b; i < e; ++i) pool[l * n + i] = 1 / (e - b);
+    }
+    const kernel = (a, b) => {
+      const an = tf.sum(tf.square(a), 1, true), bn = tf.reshape(tf.sum(tf.square(b), 1), [1, -1]);
+      const dist = tf.relu(tf.sub(tf.add(an, bn), tf.mul(tf.matMul(a, b, false, true), 2)));
+      return tf.exp(tf.mul(dist, -0.0625));  // exp(-s |a - b|^2 / 2), s = 1/sqrt(d)
+    };
+    const soft = 6 * n * m * d + 4 * m * m * d + 80 * m ** 3;
+    add(`attn_soft_${shape}`, 'GFLOP/s', soft * 1e-9, () => [...qkv(), tf.tensor2d(pool, [m, n]), tf.eye(m)],
+      ([q, , v, P0, I]) =>
+        tf.tidy(() => {
+          const L = tf.matMul(P0, q);
+          const P = kernel(q, L), A = kernel(L, L);
+          const rowsum = tf.max(tf.sum(A, 1));
+          const Pr = tf.add(A, tf.mul(I, 0.01));
+          let V = tf.mul(tf.div(1.8, tf.square(rowsum)), Pr);
+          for (let it = 0; it < 20; ++it) V = tf.sub(tf.mul(V, 2), tf.matMul(tf.matMul(V, Pr), V));
+          return tf.matMul(P, tf.matMul(V, tf.matMul(P, v, true, false)));
+        }));
+  }
 }
 
 // The training step of figures.cpp's mlp_step: 2-64-64-3 ReLU MLP, batch 32,

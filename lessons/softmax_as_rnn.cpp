@@ -30,7 +30,7 @@ const LessonInfo kInfo = {
     "2507.23632",
     "https://github.com/gmongaras/On-the-Expressiveness-of-Softmax-Attention-A-Recurrent-Neural-Network-Perspective",
     "A. Softmax and attention kernels",
-    LessonKind::kernel,
+    LessonKind::analysis,  // no length knob: the CLI tests' kernel-size override does not apply
     Stepping::on_play,
     "Softmax attention is a sum of RNNs, one per Taylor order; truncate it and watch what is lost.",
 };
@@ -63,9 +63,9 @@ class SoftmaxAsRnn : public Lesson {
               "constant).");
     p.real("scale", "logit scale", &scale_, 0.25, 4, 1,
            "Logits are scale * q.k / sqrt(d) (the official code: scale 1).  Larger logits need more terms.", true);
-    p.choice("denominator", "denominator", &den_, {kDenNames[0], kDenNames[1], kDenNames[2]}, 0,
-             "What the summed numerator is divided by: the Taylor sum G_t (-> softmax as P grows), the output's L2 "
-             "norm, or the number of visible tokens t (the official code's variants).");
+    p.choice("denominator", "denominator", &den_, {"taylor_sum", "l2_norm", "token_count"}, 0,
+             "What the summed numerator is divided by: taylor_sum = G_t (-> softmax as P grows), l2_norm = the "
+             "output's L2 norm, token_count = the number of visible tokens t (the official code's variants).");
     declare_text(d.text);
     d.view("maps", "Exact softmax weights vs order-P weights, and the error against P",
            [this](const ViewContext& v) { draw_maps(v); });

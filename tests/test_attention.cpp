@@ -403,3 +403,26 @@ TEST_CASE("attention operators: the recurrent form equals the materialized form 
         CHECK(err / scale < c.tol);
       }
 }
+
+TEST_CASE("attention operators: linear attention without the n x n matrix equals the materialized form") {
+  const int d = 8, dv = 5;
+  pg::Rng rng(23);
+  attn::RandomFeatures rf = attn::make_random_features(d, 19, rng);
+  for (int n : {1, 3, 17, 64, 65, 255, 257}) {
+    const auto q = gaussian(rng, size_t(n) * d, 1.0), k = gaussian(rng, size_t(n) * d, 1.0);
+    const auto v = gaussian(rng, size_t(n) * dv, 1.0);
+    for (bool causal : {true, false})
+      for (Case c : operator_table(&rf, nullptr)) {
+        if (c.spec.op != attn::Op::linear) continue;
+        c.spec.causal = causal;
+        CAPTURE(c.name);
+        CAPTURE(n);
+        CAPTURE(causal);
+        std::vector<float> Phi(size_t(n) * n), y_mat(size_t(n) * dv), y(size_t(n) * dv);
+        attn::attention_weights_ref(c.spec, q.data(), k.data(), n, d, Phi.data());
+        attn::weights_apply_ref(Phi.data(), v.data(), n, dv, y_mat.data());
+        attn::linear_attention_forward(c.spec, q.data(), k.data(), v.data(), n, d, dv, y.data());
+        CHECK(rel_max_err(y, y_mat) < 5e-5);
+      }
+  }
+}

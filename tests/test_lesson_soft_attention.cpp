@@ -73,7 +73,7 @@ TEST_CASE("soft-attention: more landmarks, smaller error; no iterations, no inve
 
 TEST_CASE("soft-attention: the symmetric variant halves its start until ||I - A V_0||_1 <= 1.01") {
   Session s;
-  open_soft(s, {{"variant", "SOFT + symmetric normalization"}});
+  open_soft(s, {{"variant", "symmetric"}});
   const double halvings = metric(s, "alpha_halvings");
   CHECK(halvings >= 0);
   CHECK(halvings <= 10);

@@ -16,7 +16,7 @@ using lesson_test::metric;
 using lesson_test::run_to_end;
 
 namespace {
-void open_rnn(Session& s, const char* order, const char* scale, const char* den = "G_t (the Taylor sum)") {
+void open_rnn(Session& s, const char* order, const char* scale, const char* den = "taylor_sum") {
   std::string msg;
   REQUIRE(s.open("softmax-as-rnn", msg));
   REQUIRE(s.set("order", order, msg));
@@ -27,7 +27,7 @@ void open_rnn(Session& s, const char* order, const char* scale, const char* den 
 }  // namespace
 
 TEST_CASE("softmax-as-rnn: the stepped RNN equals the masked parallel form") {
-  for (const char* den : {"G_t (the Taylor sum)", "L2 norm of the output", "divide by t"})
+  for (const char* den : {"taylor_sum", "l2_norm", "token_count"})
     for (const char* order : {"1", "2", "5"}) {
       Session s;
       open_rnn(s, order, "1", den);

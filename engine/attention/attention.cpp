@@ -342,6 +342,75 @@ void weights_apply_ref(const float* Phi, const float* v, int n, int dv, float* Y
 }
 
 // ============================================================================
+// Linear attention, O(n r dv).
+// ============================================================================
+namespace {
+struct LinearScratch {
+  std::vector<float> fq, fk, S, z, G, den;
+};
+thread_local LinearScratch t_linear;
+template <typename T>
+void grow_to(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+}  // namespace
+
+void linear_attention_forward(const OpSpec& spec, const float* q, const float* k, const float* v, int n, int d,
+                              int dv, float* Y) {
+  if (n <= 0 || dv <= 0) return;
+  constexpr int kChunk = 64;
+  LinearScratch& sc = t_linear;
+  const int r = feature_dim(spec, d);
+  grow_to(sc.fq, size_t(n) * r), grow_to(sc.fk, size_t(n) * r), grow_to(sc.S, size_t(r) * dv), grow_to(sc.z, size_t(r));
+  grow_to(sc.G, size_t(kChunk) * kChunk), grow_to(sc.den, size_t(n));
+  float* fq = sc.fq.data();
+  float* fk = sc.fk.data();
+  float* S = sc.S.data();
+  float* z = sc.z.data();
+  float* den = sc.den.data();
+  feature_map_impl(spec, q, fq, n, d, true, true);
+  feature_map_impl(spec, k, fk, n, d, false, true);
+  if (!spec.causal) {
+    kern::gemm(true, false, r, dv, n, 1.0f, fk, r, v, dv, 0.0f, S, dv);  // S = phi(K)^T V
+    for (int a = 0; a < r; ++a) z[a] = 0.0f;
+    for (int j = 0; j < n; ++j)
+      for (int a = 0; a < r; ++a) z[a] += fk[size_t(j) * r + a];
+    kern::gemm(false, false, n, dv, r, 1.0f, fq, r, S, dv, 0.0f, Y, dv);  // phi(Q) S
+    for (int i = 0; i < n; ++i) den[i] = dot(fq + size_t(i) * r, z, r);
+  } else {
+    for (size_t i = 0; i < size_t(r) * dv; ++i) S[i] = 0.0f;
+    for (int a = 0; a < r; ++a) z[a] = 0.0f;
+    float* G = sc.G.data();
+    for (int c0 = 0; c0 < n; c0 += kChunk) {
+      const int b = n - c0 < kChunk ? n - c0 : kChunk;
+      const float* fqc = fq + size_t(c0) * r;
+      const float* fkc = fk + size_t(c0) * r;
+      // Within the chunk: G = phi(Q_c) phi(K_c)^T, masked above the diagonal.
+      kern::gemm(false, true, b, b, r, 1.0f, fqc, r, fkc, r, 0.0f, G, kChunk);
+      for (int i = 0; i < b; ++i) {
+        float rowsum = 0.0f;
+        for (int j = 0; j < b; ++j) {
+          if (j > i) G[size_t(i) * kChunk + j] = 0.0f;
+          rowsum += G[size_t(i) * kChunk + j];
+        }
+        den[c0 + i] = dot(fqc + size_t(i) * r, z, r) + rowsum;
+      }
+      float* Yc = Y + size_t(c0) * dv;
+      kern::gemm(false, false, b, dv, r, 1.0f, fqc, r, S, dv, 0.0f, Yc, dv);               // earlier chunks
+      kern::gemm(false, false, b, dv, b, 1.0f, G, kChunk, v + size_t(c0) * dv, dv, 1.0f, Yc, dv);  // this chunk
+      kern::gemm(true, false, r, dv, b, 1.0f, fkc, r, v + size_t(c0) * dv, dv, 1.0f, S, dv);  // S += phi(K_c)^T V_c
+      for (int j = 0; j < b; ++j)
+        for (int a = 0; a < r; ++a) z[a] += fkc[size_t(j) * r + a];
+    }
+  }
+  if (!spec.row_normalize) return;
+  for (int i = 0; i < n; ++i) {
+    const float inv = (den[i] != 0.0f && std::isfinite(den[i])) ? 1.0f / den[i] : 0.0f;
+    for (int c = 0; c < dv; ++c) Y[size_t(i) * dv + c] *= inv;
+  }
+}
+
+// ============================================================================
 // Recurrent forms.  Each step t reads only tokens 0..t.
 // ============================================================================
 void attention_recurrent(const OpSpec& spec, const float* q, const float* k, const float* v, int n, int d,

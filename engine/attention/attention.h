@@ -103,6 +103,15 @@ void attention_row(const OpSpec& spec, const float* q_row, const float* k, int n
 void weights_apply(const float* Phi, const float* v, int n, int dv, float* Y);
 void weights_apply_ref(const float* Phi, const float* v, int n, int dv, float* Y);
 
+// ---- linear attention without the (n, n) matrix: O(n r dv) ------------------------
+// Op::linear only.  Not causal: Y = phi(Q) (phi(K)^T V), divided row by row by
+// phi(q_i) . sum_j phi(k_j) when row_normalize.  Causal: chunks of 64 tokens, each
+// the chunk's own masked (64, 64) block plus the state S = sum phi(k_j) v_j^T (and
+// z = sum phi(k_j)) of all earlier chunks (the chunked form of the recurrence).
+// Products by kern::gemm; equals attention_weights + weights_apply up to rounding.
+void linear_attention_forward(const OpSpec& spec, const float* q, const float* k, const float* v, int n, int d,
+                              int dv, float* Y);
+
 // ---- recurrent: Y (n, dv), token by token (causal only; spec.causal ignored) -------
 //   softmax, lssa, lssar, gaussian: the state is every key and value so far
 //     (it grows with t: these layers have no finite state); y_t is computed

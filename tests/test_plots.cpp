@@ -414,3 +414,21 @@ TEST_CASE("the new widgets draw in a headless frame") {
   CHECK(plain < 400);  // image quad, frame, color bar; the 24 x 32 cell rectangles would be 3072
   CHECK(overlaid > plain + 100);
 }
+
+TEST_CASE("plot CSV: x then one column per series, shared x share rows, gaps stay empty, labels quoted") {
+  const float x1[] = {0, 1, 2}, y1[] = {0.5f, 0.25f, 0.125f};
+  const float x2[] = {1, 2, 3}, y2[] = {10, 20, 30};
+  const float y3[] = {7, 8};  // no xs: x = index
+  const char* labels[] = {"train loss", "test, held out", "idx"};
+  const float* xs[] = {x1, x2, nullptr};
+  const float* ys[] = {y1, y2, y3};
+  const int counts[] = {3, 3, 2};
+  CHECK(plot::series_csv(labels, xs, ys, counts, 3) ==
+        "x,train loss,\"test, held out\",idx\n"
+        "0,0.5,,7\n"
+        "1,0.25,10,8\n"
+        "2,0.125,20,\n"
+        "3,,30,\n");
+  const float m[] = {1, 2, 3, 4.5f, 5, 6};
+  CHECK(plot::matrix_csv(m, 2, 3) == "row,c0,c1,c2\n0,1,2,3\n1,4.5,5,6\n");
+}

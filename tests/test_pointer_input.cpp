@@ -148,3 +148,17 @@ TEST_CASE("pointer input: stray ups, repeated downs and non-finite positions are
   const PointerFrame g = in.next_frame(8, {});
   CHECK_FALSE(g.button_down);
 }
+
+TEST_CASE("pointer input: the secondary button is its own transition, one per frame like the primary") {
+  PointerInput in;
+  PointerEvent down = ev(PointerType::down, 30, 40, false, 0), up = ev(PointerType::up, 30, 40, false, 1);
+  down.button = up.button = 1;
+  in.push(down);
+  in.push(up);
+  const PointerFrame f1 = in.next_frame(2, {});
+  CHECK(f1.secondary_down);
+  CHECK_FALSE(f1.button_down);
+  CHECK(f1.x == 30);
+  CHECK_FALSE(in.next_frame(3, {}).secondary_down);
+  CHECK(in.idle());
+}

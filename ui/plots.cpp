@@ -3,11 +3,14 @@
 #include "ui/plots.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <initializer_list>
+#include <vector>
+#include <string>
 
 namespace plot {
 
@@ -154,10 +157,97 @@ struct Frame {
   ImVec2 mouse;
 };
 
+// ------------------------------------------------------------ saving plots
+static PlotSaveHandler g_save_handler;
+void set_save_handler(PlotSaveHandler handler) { g_save_handler = std::move(handler); }
+
+static std::string fmt9(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.9g", v);
+  return b;
+}
+static std::string csv_cell(const char* text) {  // quoted when it holds a comma, quote or newline
+  std::string t = text ? text : "";
+  if (t.find_first_of(",\"\n") == std::string::npos) return t;
+  std::string q = "\"";
+  for (char c : t) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string series_csv(const char* const* labels, const float* const* xs, const float* const* ys, const int* counts,
+                       int num_series) {
+  std::string out = "x";
+  for (int s = 0; s < num_series; ++s) out += "," + csv_cell(labels[s]);
+  out += "\n";
+  // Rows keyed by x in first-seen order; a series' repeated x gets a new row.
+  std::vector<double> row_x;
+  std::vector<std::vector<std::string>> cells;
+  for (int s = 0; s < num_series; ++s) {
+    size_t next = 0;  // series are usually monotone in x: search onwards from the last match
+    for (int i = 0; i < counts[s]; ++i) {
+      const double x = xs[s] ? xs[s][i] : i;
+      size_t r = next;
+      while (r < row_x.size() && !(row_x[r] == x && cells[r][size_t(s)].empty())) ++r;
+      if (r == row_x.size()) {
+        row_x.push_back(x);
+        cells.emplace_back(size_t(num_series));
+      }
+      cells[r][size_t(s)] = fmt9(ys[s][i]);
+      next = r + 1;
+    }
+  }
+  for (size_t r = 0; r < row_x.size(); ++r) {
+    out += fmt9(row_x[r]);
+    for (const std::string& c : cells[r]) out += "," + c;
+    out += "\n";
+  }
+  return out;
+}
+
+std::string matrix_csv(const float* values, int rows, int cols) {
+  std::string out = "row";
+  for (int c = 0; c < cols; ++c) out += ",c" + std::to_string(c);
+  out += "\n";
+  for (int r = 0; r < rows; ++r) {
+    out += std::to_string(r);
+    for (int c = 0; c < cols; ++c) out += "," + fmt9(values[size_t(r) * cols + c]);
+    out += "\n";
+  }
+  return out;
+}
+
+// Call right after the plot's InvisibleButton: a right-click opens its menu.
+static void save_menu_trigger(const char* id) {
+  if (!g_save_handler) return;
+  ImGui::PushID(id);
+  ImGui::OpenPopupOnItemClick("save", ImGuiPopupFlags_MouseButtonRight);
+  ImGui::PopID();
+}
+// Call at the end of the plot: the menu, and the request when an item is chosen.
+static void save_menu(const char* id, ImVec2 min, ImVec2 max, const std::function<std::string()>& csv) {
+  if (!g_save_handler) return;
+  ImGui::PushID(id);
+  if (ImGui::BeginPopup("save")) {
+    PlotSaveRequest req;
+    std::string name = id;
+    while (!name.empty() && name[0] == '#') name.erase(0, 1);
+    for (char& c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '-';
+    req.name = name.empty() ? "plot" : name;
+    req.min = min, req.max = max;
+    bool chosen = false;
+    if (ImGui::MenuItem("Save as PNG")) req.png = true, chosen = true;
+    if (csv && ImGui::MenuItem("Save data as CSV")) req.csv = csv(), chosen = true;
+    ImGui::EndPopup();
+    if (chosen) g_save_handler(req);
+  }
+  ImGui::PopID();
+}
+
 // square: the plotting rect (below the y label) is made square by shrinking
 // the item's width or height.
 static Frame begin_frame(const char* id, ImVec2 size, const char* x_label, const char* y_label,
-                         float left_margin_chars = 4.5f, bool square = false) {
+                         float left_margin_chars = 4.5f, bool square = false, bool offer_save = false) {
   Frame f;
   size = resolve_size(size);
   const float font = ImGui::GetFontSize();
@@ -176,6 +266,7 @@ static Frame begin_frame(const char* id, ImVec2 size, const char* x_label, const
   }
   ImGui::InvisibleButton(id, size);
   f.hovered = ImGui::IsItemHovered();
+  if (offer_save) save_menu_trigger(id);
   f.mouse = ImGui::GetIO().MousePos;
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(f.min, f.max, ImGui::GetColorU32(ImGuiCol_FrameBg, 0.6f));
@@ -596,7 +687,7 @@ void LinePlot::draw() {
   double xlo, xhi, ylo, yhi;
   data_range(xlo, xhi, ylo, yhi);
   View v{};
-  v.f = begin_frame(id_, size_, x_.label, y_.label);
+  v.f = begin_frame(id_, size_, x_.label, y_.label, 4.5f, false, /*offer_save=*/true);
   v.mx = {xlo, xhi, x_.log, v.f.min.x, v.f.max.x};
   v.my = {ylo, yhi, y_.log, v.f.max.y, v.f.min.y};
   v.font = ImGui::GetFontSize();
@@ -614,6 +705,14 @@ void LinePlot::draw() {
   dl->AddRect(v.f.min, v.f.max, ink(0.35f));
   draw_legend(v);
   draw_hover_tooltip(v);
+  save_menu(id_, v.f.outer_min, v.f.outer_max, [this] {
+    const char* labels[kMaxSeries];
+    const float *xs[kMaxSeries], *ys[kMaxSeries];
+    int counts[kMaxSeries];
+    for (int s = 0; s < num_series_; ++s)
+      labels[s] = series_[s].label, xs[s] = series_[s].xs, ys[s] = series_[s].ys, counts[s] = series_[s].count;
+    return series_csv(labels, xs, ys, counts, num_series_);
+  });
 }
 
 // ------------------------------------------------------------------ bar chart
@@ -754,6 +853,7 @@ void heatmap(const char* id, ImVec2 size, const float* values, int rows, int col
   ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton(id, size);
   const bool hovered = ImGui::IsItemHovered();
+  save_menu_trigger(id);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float title_h = style.title ? font * 1.3f : 0;
   if (style.title) dl->AddText(p0, ink(), style.title);
@@ -789,6 +889,7 @@ void heatmap(const char* id, ImVec2 size, const float* values, int rows, int col
       ImGui::SetTooltip("row %d, col %d: %.5g", r, c, double(values[r * cols + c]));
     }
   }
+  save_menu(id, p0, ImVec2(p0.x + size.x, p0.y + size.y), [=] { return matrix_csv(values, rows, cols); });
 }
 
 // -------------------------------------------------------- scatter and regions

@@ -14,6 +14,8 @@
 //   p.draw();
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <string>
 
 #include "imgui.h"
 
@@ -40,6 +42,28 @@ struct ImageBackend {
   virtual ImTextureID rgba_image(ImGuiID id, const uint32_t* rgba, int w, int h) = 0;
 };
 void set_image_backend(ImageBackend* backend);
+
+// Saving a plot: with a handler installed (the page installs one), a
+// right-click on a line plot or heatmap offers "Save as PNG" (the plot's
+// rectangle, in display pixels, at the screen's resolution) and "Save data as
+// CSV".  Without one (tests, CLI) nothing is offered.
+struct PlotSaveRequest {
+  std::string name;   // the plot's id without "##", for the file name
+  ImVec2 min, max;    // the plot's rectangle (display pixels)
+  bool png = false;   // true: an image of the rectangle; false: `csv`
+  std::string csv;
+};
+using PlotSaveHandler = std::function<void(const PlotSaveRequest&)>;
+void set_save_handler(PlotSaveHandler handler);
+
+// CSV of line series: a header "x,<label>,...", then one row per distinct x
+// in order of appearance per series; a series without a point at that x
+// leaves its cell empty (series sharing their x share rows).  xs[s] may be
+// null (x = index).  Values print with %.9g (float32 round trip).
+std::string series_csv(const char* const* labels, const float* const* xs, const float* const* ys,
+                       const int* counts, int num_series);
+// CSV of a (rows, cols) matrix: a header "row,c0,c1,...", then one line per row.
+std::string matrix_csv(const float* values, int rows, int cols);
 
 struct Axis {
   const char* label = "";

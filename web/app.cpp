@@ -13,7 +13,9 @@
 #include <climits>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
@@ -48,6 +50,37 @@ EM_JS(void, pg_set_canvas_size, (int width, int height), {
 namespace pg {
 void install_pack_bridge();  // web/pack_bridge.cpp
 namespace {
+#if defined(__EMSCRIPTEN__)
+// A plot the learner asked to save (ui/plots.h): done after this frame's
+// rendering, when the plot's pixels are in the framebuffer.
+struct PendingSave {
+  bool active = false;
+  plot::PlotSaveRequest request;
+};
+PendingSave g_save;
+
+void finish_plot_save(int fb_w, int fb_h) {
+  if (!g_save.active) return;
+  g_save.active = false;
+  const plot::PlotSaveRequest& r = g_save.request;
+  const std::string name = std::string(app_session().info().id) + "-" + r.name + (r.png ? ".png" : ".csv");
+  if (!r.png) {
+    EM_ASM({ Module.pgSaveText(UTF8ToString($0), UTF8ToString($1)); }, r.csv.c_str(), name.c_str());
+    return;
+  }
+  const int x0 = std::max(0, int(std::floor(r.min.x))), x1 = std::min(fb_w, int(std::ceil(r.max.x)));
+  const int y0 = std::max(0, int(std::floor(r.min.y))), y1 = std::min(fb_h, int(std::ceil(r.max.y)));
+  const int w = x1 - x0, h = y1 - y0;
+  if (w <= 0 || h <= 0) return;
+  std::vector<unsigned char> rgba(size_t(w) * h * 4), flipped(rgba.size());
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(x0, fb_h - y1, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());  // GL rows run bottom-up
+  for (int y = 0; y < h; ++y)
+    std::memcpy(&flipped[size_t(y) * w * 4], &rgba[size_t(h - 1 - y) * w * 4], size_t(w) * 4);
+  EM_ASM({ Module.pgSavePng($0, $1, $2, UTF8ToString($3)); }, flipped.data(), w, h, name.c_str());
+}
+#endif
+
 #if defined(__EMSCRIPTEN__)
 // The page's pointer events (web/shell.js takes them before Emscripten's GLFW
 // sees them), fed to ImGui one button transition per frame.
@@ -230,6 +263,7 @@ void frame() {
     const PointerFrame p = g_pointer.next_frame(emscripten_get_now(), g);
     if (p.has_position) io.MousePos = ImVec2(p.x, p.y);
     io.MouseDown[0] = p.button_down;
+    io.MouseDown[1] = p.secondary_down;
     io.MouseWheel += p.wheel_y;
   }
 #endif
@@ -267,6 +301,9 @@ void frame() {
   glClearColor(bg.x, bg.y, bg.z, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+#if defined(__EMSCRIPTEN__)
+  finish_plot_save(fb_w, fb_h);
+#endif
 #if !defined(__EMSCRIPTEN__)
   glfwSwapBuffers(g_app.window);
 #endif
@@ -287,10 +324,11 @@ void frame() {
 
 #if defined(__EMSCRIPTEN__)
 // type: 0 down, 1 move, 2 up, 3 cancel; x, y in the canvas's backing-store
-// pixels from its top-left corner; touch: 1 for a finger.
+// pixels from its top-left corner; touch: 1 for a finger, 2 for the mouse's
+// secondary (right) button.
 extern "C" EMSCRIPTEN_KEEPALIVE void pg_pointer_event(int type, double x, double y, int touch) {
   if (type < 0 || type > 3) return;
-  pg::g_pointer.push({pg::PointerType(type), float(x), float(y), touch == 1, emscripten_get_now()});
+  pg::g_pointer.push({pg::PointerType(type), float(x), float(y), touch == 1, emscripten_get_now(), touch == 2 ? 1 : 0});
 }
 #endif
 
@@ -327,6 +365,9 @@ int main(int argc, char** argv) {
   ImGui_ImplGlfw_InitForOpenGL(g_app.window, true);
   ImGui_ImplOpenGL3_Init(glsl_version);
   plot::set_image_backend(create_gl_image_backend());
+#if defined(__EMSCRIPTEN__)
+  plot::set_save_handler([](const plot::PlotSaveRequest& r) { g_save.request = r, g_save.active = true; });
+#endif
   install_pack_bridge();
 
 #if defined(__EMSCRIPTEN__)

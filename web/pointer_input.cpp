@@ -85,9 +85,10 @@ PointerFrame PointerInput::next_frame(double now_ms, const GestureSettings& g) {
     ready_.pop_front();
     state_.x = e.x, state_.y = e.y, state_.has_position = true;
     const bool transition = e.type == PointerType::down || e.type == PointerType::up;
+    bool& held = e.button == 1 ? state_.secondary_down : state_.button_down;
     // A transition that changes nothing (a second down, a stray up) only moves.
-    if (transition && (e.type == PointerType::down) != state_.button_down) {
-      state_.button_down = e.type == PointerType::down;
+    if (transition && (e.type == PointerType::down) != held) {
+      held = e.type == PointerType::down;
       break;
     }
   }

@@ -18,7 +18,7 @@
 //   - a mostly horizontal move         -> press where the finger went down, then
 //                                        drag (a slider follows the finger);
 //   - held still for `long_press_ms`   -> press, then drag in any direction.
-// Mouse and pen events pass straight through the queue.
+// Mouse and pen events pass straight through the queue (both buttons).
 //
 // Positions are in the canvas's backing-store pixels (ImGui's coordinates).
 // The class is ImGui-free so that the tests drive it natively.
@@ -34,6 +34,7 @@ struct PointerEvent {
   float x = 0, y = 0;
   bool touch = false;   // a finger (gestures apply); false: mouse or pen
   double t_ms = 0;      // event time, for the long press
+  int button = 0;       // mouse down/up: 0 the primary button, 1 the secondary (context menus)
 };
 
 // One frame's input for ImGui.
@@ -41,6 +42,7 @@ struct PointerFrame {
   float x = 0, y = 0;
   bool has_position = false;  // false until the first event
   bool button_down = false;
+  bool secondary_down = false;  // the right mouse button
   float wheel_y = 0;          // ImGui wheel units, positive scrolls up
 };
 

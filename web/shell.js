@@ -522,8 +522,29 @@
     }
   }
 
+  // ------------------------------------------------------------ downloads
+  function downloadBlob(blob, name) {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+  // A plot saved from its right-click menu (web/app.cpp): RGBA pixels, top row first.
+  function savePng(ptr, width, height, name) {
+    const c = document.createElement('canvas');
+    c.width = width;
+    c.height = height;
+    const pixels = new Uint8ClampedArray(Module.HEAPU8.slice(ptr, ptr + width * height * 4).buffer);
+    c.getContext('2d').putImageData(new ImageData(pixels, width, height), 0, 0);
+    c.toBlob((blob) => blob && downloadBlob(blob, name), 'image/png');
+  }
+
   // ------------------------------------------------------------- startup
   window.Module = {
+    pgSavePng: savePng,
+    pgSaveText: (text, name) => downloadBlob(new Blob([text], { type: 'text/csv' }), name),
     canvas: canvas,
     print: (text) => console.log(text),
     printErr: (text) => console.warn(text),
@@ -598,12 +619,14 @@
     if (!r.width || !r.height) return;
     const x = (e.clientX - r.left) * (canvas.width / r.width);
     const y = (e.clientY - r.top) * (canvas.height / r.height);
-    Module._pg_pointer_event(code, x, y, e.pointerType === 'touch' ? 1 : 0);
+    Module._pg_pointer_event(code, x, y, e.pointerType === 'touch' ? 1 : e.button === 2 && code !== 1 ? 2 : 0);
   };
+  canvas.addEventListener('contextmenu', (e) => e.preventDefault());  // the panel has its own
   for (const [name, code] of Object.entries(pointerCodes)) {
     canvas.addEventListener(name, (e) => {
       if (!ready || !e.isPrimary || !Module._pg_pointer_event) return;
-      if (e.pointerType === 'mouse' && code !== 1 && e.button !== 0) return;  // the left button only
+      // Left and right buttons (right: a plot's save menu); the others are ignored.
+      if (e.pointerType === 'mouse' && code !== 1 && e.button !== 0 && e.button !== 2) return;
       if (code === 0) {
         try { canvas.setPointerCapture(e.pointerId); } catch (_) { /* capture is a nicety */ }
         canvas.focus({ preventScroll: true });
@@ -652,13 +675,8 @@
     if (!ready) return;
     const run = api.export();
     if (!run || run.ok === false) return toast('Nothing to download yet');
-    const blob = new Blob([JSON.stringify(run, null, 1)], { type: 'application/json' });
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = run.id + '-seed' + run.seed + '-step' + run.steps + '.json';
-    document.body.appendChild(a);
-    a.click();
-    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    downloadBlob(new Blob([JSON.stringify(run, null, 1)], { type: 'application/json' }),
+      run.id + '-seed' + run.seed + '-step' + run.steps + '.json');
   });
   document.getElementById('theme-toggle').addEventListener('click', () => {
     if (!ready) return;

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   top, startServer, launchBrowser, watchErrors, openPlayground, frames, canvasInk, knobBox, dragSlider, deterministic,
@@ -416,6 +417,38 @@ test('Source: the lesson file and the files it includes, read-only with line num
   await page.waitForFunction(() => document.querySelector('#source .files button.active')?.dataset.file === 'lessons/z_loss.cpp');
   await page.click('#source-toggle');
   assert.equal(await page.locator('#source').isVisible(), false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a right-click on a plot saves it: PNG at the screen resolution, or its data as CSV', async () => {
+  const { page, errors, context } = await newPage({ deviceScaleFactor: 2 });
+  await openPlayground(page, server.url, 'icl-multihead');
+  await page.evaluate(() => playground.step(30));
+  await frames(page, 3);
+  const main = (await page.evaluate(() => playground.layout())).views[0];
+  const x = main.x + main.w / 2, y = main.y + main.h / 2;
+  const font = (await page.evaluate(() => playground.layout())).font_px;
+  // The menu opens at the pointer: its two items, one row apart.
+  const item = async (row) => {
+    await page.mouse.click(x, y, { button: 'right' });
+    await frames(page, 4);
+    const download = page.waitForEvent('download', { timeout: 20000 });
+    await page.mouse.click(x + font * 3, y + font * (0.9 + 1.5 * row));
+    return download;
+  };
+  const png = await item(0);
+  assert.match(png.suggestedFilename(), /^icl-multihead-.+\.png$/);
+  const bytes = fs.readFileSync(await png.path());
+  assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG');
+  const width = bytes.readUInt32BE(16);
+  assert.ok(Math.abs(width - main.w * 2) <= 4, `PNG ${width} px wide for a ${main.w} CSS px plot at DPR 2`);
+  const csv = await item(1);
+  assert.match(csv.suggestedFilename(), /^icl-multihead-.+\.csv$/);
+  const lines = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
+  assert.match(lines[0], /^x,/);
+  assert.ok(lines.length >= 2, 'a row per point');
+  assert.equal(lines[1].split(',').length, lines[0].split(',').length);
   assert.deepEqual(errors, []);
   await context.close();
 });

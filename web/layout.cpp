@@ -280,7 +280,11 @@ void draw_view(Session& s, size_t i, float slot_h) {
   ctx.light_theme = s.light_theme;
   ctx.font_size = ImGui::GetFontSize();
   ctx.hidden_keys = &s.hidden_keys;
+  // A view's text wraps at its slot's right edge (a long caption must not
+  // widen the view past the screen).
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
   v.draw(ctx);
+  ImGui::PopTextWrapPos();
   ImGui::EndGroup();
   ImGui::PopID();
   const LayoutRect r = item_rect();

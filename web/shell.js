@@ -26,7 +26,7 @@
     const el = document.createElement('div');
     el.className = 'toast';
     el.textContent = String(message).slice(0, 300);
-    if (action) {
+    if (action && typeof action.run === 'function') {
       const b = document.createElement('button');
       b.type = 'button';
       b.textContent = action.label;
@@ -35,7 +35,7 @@
     }
     box.appendChild(el);
     while (box.children.length > 4) box.removeChild(box.firstChild);
-    if (!action) setTimeout(() => el.remove(), 6000);
+    if (!(action && typeof action.run === 'function')) setTimeout(() => el.remove(), 6000);
   }
 
   // ------------------------------------------------------------ C++ calls
@@ -565,7 +565,7 @@
       // Messages from C++ (clamped or rejected input) become toasts.
       setInterval(() => {
         const messages = call('pg_take_messages', [], []);
-        if (Array.isArray(messages)) messages.forEach(toast);
+        if (Array.isArray(messages)) messages.forEach((m) => toast(m));
       }, 250);
       // Live numbers in the reading view (cheap: only when they changed).
       setInterval(renderReading, 1000);

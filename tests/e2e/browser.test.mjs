@@ -184,7 +184,8 @@ test('bad input anywhere gives a message and a working page, never a crash or in
   await page.waitForSelector('.toast');
   const toastText = await page.$$eval('.toast', (els) => els.map((e) => e.textContent).join('\n'));
   assert.match(toastText, /unknown lesson|not a number|not one of|seed/);
-  assert.equal(await page.evaluate(() => document.querySelectorAll('#toasts *:not(.toast)').length), 0);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('#toasts *:not(.toast)').length), 0,
+    await page.evaluate(() => document.getElementById('toasts').innerHTML));
   assert.equal(await page.evaluate(() => document.querySelectorAll('img, #toasts script').length + (window.pwned || 0)), 0);
   // Still alive: the API answers and the canvas draws.
   assert.equal((await page.evaluate(() => playground.metrics())).ok, true);

@@ -7,11 +7,15 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "imgui.h"
 #include "tests/lesson_test_util.h"
+#include "ui/panel.h"
 #include "web/layout.h"
 #include "web/session.h"
 
@@ -309,4 +313,79 @@ TEST_CASE("page options go through the same path as knobs, with messages for bad
   CHECK(s.set("theme", "light", msg));
   CHECK(s.light_theme);
   CHECK(!s.set("embed", "maybe", msg));
+}
+
+// ------------------------------------------------------------------ glyphs
+namespace {
+// Code points of UTF-8 text (malformed bytes give U+FFFD).
+std::vector<uint32_t> code_points(const std::string& s) {
+  std::vector<uint32_t> out;
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) {
+      out.push_back(0xFFFD);
+      ++i;
+      continue;
+    }
+    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out.push_back(cp);
+    i += size_t(len);
+  }
+  return out;
+}
+bool in_font(uint32_t cp) {
+  for (const ImWchar* r = ui::glyph_ranges(); r[0]; r += 2)
+    if (cp >= r[0] && cp <= r[1]) return true;
+  return cp == '\n';
+}
+}  // namespace
+
+TEST_CASE("every character a lesson declares is in the UI font (no '?' boxes on the panel)") {
+  for (const LessonInfo& li : lesson_infos()) {
+    CAPTURE(li.id);
+    Session s;
+    std::string msg;
+    REQUIRE(s.open(li.id, msg));
+    std::vector<std::string> texts = {li.title, li.authors, li.summary};
+    for (const ParamSpec& p : s.params().specs()) {
+      texts.push_back(p.label);
+      texts.push_back(p.help);
+      for (const std::string& c : p.choices) texts.push_back(c);
+    }
+    for (const ViewSpec& v : s.views()) texts.push_back(v.title);
+    for (const MetricDoc& m : s.metric_docs()) texts.push_back(m.meaning);
+    for (const Preset& p : s.presets()) texts.push_back(p.label);
+    for (const Section& sec : s.text().sections())
+      for (const Block& b : sec.blocks)
+        for (const std::string* t : {&b.text, &b.row.quantity, &b.row.paper, &b.row.setting}) texts.push_back(*t);
+    for (const std::string& t : texts)
+      for (uint32_t cp : code_points(t)) {
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "U+%04X", unsigned(cp));
+        CAPTURE(t);
+        CHECK_MESSAGE(in_font(cp), hex, " is not in ui::glyph_ranges()");
+      }
+  }
+}
+
+TEST_CASE("scripts/make_font subsets the font to exactly ui::glyph_ranges()") {
+  std::FILE* f = std::fopen("scripts/make_font", "rb");
+  if (!f) f = std::fopen("../../scripts/make_font", "rb");  // run from build/native
+  REQUIRE(f != nullptr);
+  std::string text;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+  std::fclose(f);
+  const size_t at = text.find("--unicodes=\"");
+  REQUIRE(at != std::string::npos);
+  const std::string list = text.substr(at + 12, text.find('"', at + 12) - at - 12);
+  std::string expected;
+  char item[32];
+  for (const ImWchar* r = ui::glyph_ranges(); r[0]; r += 2) {
+    std::snprintf(item, sizeof item, "%sU+%04X-%04X", expected.empty() ? "" : ",", unsigned(r[0]), unsigned(r[1]));
+    expected += item;
+  }
+  CHECK(list == expected);
 }

@@ -9,6 +9,25 @@
 
 namespace ui {
 
+const ImWchar* glyph_ranges() {
+  static const ImWchar ranges[] = {
+      0x0020, 0x00FF,  // Basic Latin + Latin-1
+      0x02B0, 0x036F,  // modifier letters (ˡ) and combining marks (x̂, φ̌), drawn over the previous letter
+      0x0370, 0x03FF,  // Greek
+      0x1D00, 0x1DBF,  // phonetic extensions: superscript letters (ᵀ, ᵏ, ᵐ)
+      0x2000, 0x206F,  // punctuation: dashes, quotes, ellipsis
+      0x2070, 0x209F,  // super- and subscripts
+      0x2100, 0x214F,  // letterlike symbols
+      0x2190, 0x21FF,  // arrows
+      0x2200, 0x22FF,  // mathematical operators
+      0x2300, 0x23FF,  // misc technical (floor, ceil)
+      0x25A0, 0x25FF,  // geometric shapes (play/pause glyphs)
+      0x27E0, 0x27EF,  // angle brackets ⟨ ⟩
+      0,
+  };
+  return ranges;
+}
+
 void help_marker(const char* text) {
   ImGui::SameLine();
   ImGui::TextDisabled("(?)");

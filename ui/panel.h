@@ -9,6 +9,11 @@
 namespace ui {
 
 // "(?)" that shows a tooltip, as in imgui_demo.cpp.
+// The code points the UI font holds (ImGui ranges, 0-terminated): what any
+// panel text may use.  scripts/make_font subsets DejaVu Sans to the same list,
+// and a test checks every lesson's declared text against it.
+const ImWchar* glyph_ranges();
+
 void help_marker(const char* text);
 // Wrapped paragraph.
 void paragraph(const char* fmt, ...) IM_FMTARGS(1);

@@ -22,6 +22,7 @@
 #include "imgui_impl_opengl3.h"
 #include "lessons/packs.h"
 #include "lessons/strings.h"
+#include "ui/panel.h"
 #include "ui/plots.h"
 #include "web/api.h"
 #include "web/gl_images.h"
@@ -106,23 +107,6 @@ double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Latin, Greek, and the math symbols the lessons' equations use.
-const ImWchar* glyph_ranges() {
-  static const ImWchar ranges[] = {
-      0x0020, 0x00FF,  // Basic Latin + Latin-1
-      0x0370, 0x03FF,  // Greek
-      0x2000, 0x206F,  // punctuation: dashes, quotes, ellipsis
-      0x2070, 0x209F,  // super- and subscripts
-      0x2100, 0x214F,  // letterlike symbols
-      0x2190, 0x21FF,  // arrows
-      0x2200, 0x22FF,  // mathematical operators
-      0x2300, 0x23FF,  // misc technical (floor, ceil)
-      0x25A0, 0x25FF,  // geometric shapes (play/pause glyphs)
-      0,
-  };
-  return ranges;
-}
-
 void load_fonts(float scale) {
   ImGuiIO& io = ImGui::GetIO();
   io.Fonts->Clear();
@@ -131,7 +115,7 @@ void load_fonts(float scale) {
   config.OversampleV = 1;
   ImFont* font = nullptr;
   if (!g_app.font_path.empty())
-    font = io.Fonts->AddFontFromFileTTF(g_app.font_path.c_str(), std::round(kBaseFontPx * scale), &config, glyph_ranges());
+    font = io.Fonts->AddFontFromFileTTF(g_app.font_path.c_str(), std::round(kBaseFontPx * scale), &config, ui::glyph_ranges());
   if (!font) {
     // ASCII-only fallback: the page still works, Greek letters show as '?'.
     ImFontConfig fallback;

@@ -80,4 +80,22 @@ inline std::string metrics_after_run(const char* id, std::initializer_list<std::
   return deterministic_metrics(s) + "outputs=" + std::to_string(outputs_hash(s.lesson()));
 }
 
+// Opens lesson `id`, sets the knobs, resets from `seed` and runs the whole run.
+inline void open_and_run(pg::Session& s, const char* id, uint64_t seed,
+                         std::initializer_list<std::pair<const char*, const char*>> knobs = {}) {
+  std::string msg;
+  REQUIRE_MESSAGE(s.open(id, msg), msg);
+  for (const auto& kv : knobs) REQUIRE_MESSAGE(s.set(kv.first, kv.second, msg), msg);
+  s.reset(seed);
+  run_to_end(s);
+  REQUIRE(s.lesson().done());
+}
+
+// A declared output array of the open lesson (fails the test when missing).
+inline const pg::Array& output_array(pg::Session& s, const char* key) {
+  const pg::Array* a = s.lesson().outputs().find_array(key);
+  REQUIRE_MESSAGE(a != nullptr, key);
+  return *a;
+}
+
 }  // namespace lesson_test

@@ -21,19 +21,9 @@ namespace {
 const char* const kModels[] = {"softmax", "linear", "random_features", "normalized", "s6", "gated_rnn"};
 
 void open_run(Session& s, uint64_t seed, std::initializer_list<std::pair<const char*, const char*>> knobs = {}) {
-  std::string msg;
-  REQUIRE(s.open("dsf", msg));
-  for (const auto& kv : knobs) REQUIRE_MESSAGE(s.set(kv.first, kv.second, msg), msg);
-  s.reset(seed);
-  lesson_test::run_to_end(s);
-  REQUIRE(s.lesson().done());
+  lesson_test::open_and_run(s, "dsf", seed, knobs);
 }
-
-const Array& array(Session& s, const char* key) {
-  const Array* a = s.lesson().outputs().find_array(key);
-  REQUIRE_MESSAGE(a != nullptr, key);
-  return *a;
-}
+const Array& array(Session& s, const char* key) { return lesson_test::output_array(s, key); }
 
 // p = R key: (L, n) from the exported keys (L, 32) and projection (n, 32).
 std::vector<double> projected(Session& s) {

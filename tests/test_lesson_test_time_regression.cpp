@@ -21,19 +21,9 @@ namespace {
 const char* const kLayers[] = {"linear", "least_squares", "gated", "deltanet", "softmax", "local_linear"};
 
 void open_run(Session& s, uint64_t seed, std::initializer_list<std::pair<const char*, const char*>> knobs = {}) {
-  std::string msg;
-  REQUIRE(s.open("test-time-regression", msg));
-  for (const auto& kv : knobs) REQUIRE_MESSAGE(s.set(kv.first, kv.second, msg), msg);
-  s.reset(seed);
-  lesson_test::run_to_end(s);
-  REQUIRE(s.lesson().done());
+  lesson_test::open_and_run(s, "test-time-regression", seed, knobs);
 }
-
-const Array& array(Session& s, const char* key) {
-  const Array* a = s.lesson().outputs().find_array(key);
-  REQUIRE_MESSAGE(a != nullptr, key);
-  return *a;
-}
+const Array& array(Session& s, const char* key) { return lesson_test::output_array(s, key); }
 
 }  // namespace
 

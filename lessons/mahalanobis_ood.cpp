@@ -541,7 +541,7 @@ class MahalanobisOod : public TrainerLesson {
       return;
     }
     if (grid_msp_->f.empty()) return;
-    const float w = ui::column_width(2), h = v.height > 0 ? v.height : w;
+    const float w = ui::column_width(2), h = std::min(w, v.height > 0 ? v.height : v.font_size * 18);
     plot::HeatmapStyle style;
     style.vmin = 0;
     style.vmax = 1;
@@ -550,8 +550,6 @@ class MahalanobisOod : public TrainerLesson {
     ImGui::SameLine();
     style.title = "Mahalanobis typicality (fraction of in-distribution scores below)";
     plot::heatmap("##maha", ImVec2(w, h), grid_maha_->f.data(), kGrid, kGrid, style);
-    ui::note("Both maps span three times the data's extent; the out-of-distribution test points are drawn "
-             "uniformly from this square at least half the extent away from every training point.");
   }
 
   void draw_roc(const ViewContext& v) const {
@@ -565,7 +563,7 @@ class MahalanobisOod : public TrainerLesson {
     const int n[2] = {int(roc_softmax_->values[0].size()), int(roc_maha_->values[0].size())};
     const char* labels[2] = {"max softmax", "Mahalanobis"};
     const ImU32 colors[2] = {plot::palette(0), plot::palette(1)};
-    const float s = v.height > 0 ? v.height : ui::column_width(2);
+    const float s = std::min(ui::column_width(2), v.height > 0 ? v.height : v.font_size * 18);
     plot::roc_curves("##roc", ImVec2(s, s), fpr, tpr, n, labels, colors, 2);
   }
 
@@ -631,8 +629,8 @@ void MahalanobisOod::declare_text(Walkthrough& t) {
                  "negatives; the even rows of each are the validation half (the layer weights), the odd rows are "
                  "scored.  Now: AUROC {auroc_mahalanobis:%.3f} (layer 1 alone {auroc_layer1:%.3f}, layer 2 alone "
                  "{auroc_layer2:%.3f}).")
-      .note("Out-of-distribution sets: 2-D toys, uniform points in a square three times the data's extent, kept "
-            "only at least half the extent away from every training point; UCI digits, the test digits with their "
+      .note("The maps span a square three times the data's extent.  Out-of-distribution sets: 2-D toys, uniform "
+            "points in that square, kept only at least half the extent away from every training point; UCI digits, the test digits with their "
             "pixels shuffled by one fixed permutation (a stand-in: no second 8x8 data set exists here); MNIST, the "
             "Fashion-MNIST test images (the lesson's image pair).")
       .warning("Simplifications: an MLP instead of a ResNet, and each hidden layer's pre-activations (the "

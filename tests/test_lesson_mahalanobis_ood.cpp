@@ -86,10 +86,23 @@ TEST_CASE("mahalanobis-ood: M(mu_c) = 0 at every class mean, and Sigma = I gives
     CHECK(closest == c);
     CHECK(std::fabs(dist[size_t(c)]) < 1e-9);  // float rounding of the mean only
   }
-  // Identity covariance: replace the precision by I.
+  // The distance is the quadratic form (f - mu)^T Sigma^-1 (f - mu).
+  for (int i = 0; i < 10; ++i) {
+    const float* x = &f[size_t(i) * dim];
+    nn::mahalanobis_distances(g, x, dist.data(), scratch.data());
+    for (int c = 0; c < C; ++c) {
+      double q = 0;
+      for (int a = 0; a < dim; ++a)
+        for (int b = 0; b < dim; ++b)
+          q += (x[a] - g.means[size_t(c) * dim + a]) * g.precision[size_t(a) * dim + b] * (x[b] - g.means[size_t(c) * dim + b]);
+      CHECK(dist[size_t(c)] == doctest::Approx(q).epsilon(1e-9));
+    }
+  }
+  // Identity covariance.
   nn::ClassGaussians e = g;
-  std::fill(e.precision.begin(), e.precision.end(), 0.0);
-  for (int k = 0; k < dim; ++k) e.precision[size_t(k) * dim + k] = 1.0;
+  std::fill(e.covariance.begin(), e.covariance.end(), 0.0);
+  for (int k = 0; k < dim; ++k) e.covariance[size_t(k) * dim + k] = 1.0;
+  REQUIRE(nn::set_covariance(e));
   for (int i = 0; i < 10; ++i) {
     const float* x = &f[size_t(i) * dim];
     nn::mahalanobis_distances(e, x, dist.data(), scratch.data());
@@ -148,10 +161,13 @@ TEST_CASE("mahalanobis-ood: on blobs the Mahalanobis score beats max softmax (AU
   CHECK(metric(s, "auroc_mahalanobis") > 0.95);
   CHECK(metric(s, "auroc_mahalanobis") > metric(s, "auroc_softmax") + 0.2);
   CHECK(metric(s, "tnr95_mahalanobis") > metric(s, "tnr95_softmax"));
-  // The knobs are live and change the numbers without retraining.
-  const double before = metric(s, "auroc_layer1");
-  REQUIRE(s.set("shrinkage", "0", msg));
-  CHECK(metric(s, "auroc_layer1") != before);
+  // The detector's knobs are live: they change the scores without retraining.
+  const uint64_t before = lesson_test::outputs_hash(s.lesson());
+  const double acc = metric(s, "test_acc");
+  REQUIRE(s.set("shrinkage", "1", msg));
+  CHECK(lesson_test::outputs_hash(s.lesson()) != before);
+  CHECK(metric(s, "test_acc") == acc);
+  CHECK(s.lesson().done());
 }
 
 TEST_CASE("mahalanobis-ood: same seed, same numbers, however the steps are split; preprocessing runs") {
@@ -169,4 +185,19 @@ TEST_CASE("mahalanobis-ood: same seed, same numbers, however the steps are split
   };
   const std::string a = run(1000), b = run(7);
   CHECK(a == b);
+}
+
+TEST_CASE("mahalanobis-ood: UCI digits against pixel-shuffled digits - the layer ensemble beats max softmax") {
+  Session s;
+  std::string msg;
+  REQUIRE(s.open("mahalanobis-ood", msg));
+  REQUIRE(s.set("dataset", "digits", msg));
+  REQUIRE(s.set("steps", "300", msg));
+  s.reset(1);
+  run_to_end(s);
+  REQUIRE(s.lesson().problem().empty());
+  CHECK(metric(s, "test_acc") > 0.85);
+  CHECK(metric(s, "auroc_mahalanobis") > metric(s, "auroc_softmax"));
+  CHECK(metric(s, "tnr95_mahalanobis") > metric(s, "tnr95_softmax"));
+  CHECK(metric(s, "ood_count") > 100);
 }

@@ -60,7 +60,6 @@ bool fit_class_gaussians(const float* features, const int* labels, int n, int di
       for (int k = 0; k < dim; ++k) out.means[size_t(c) * dim + k] /= count[size_t(c)];
   // Tied covariance of the class-centred features (one Sigma for all classes).
   out.work_a.assign(size_t(dim) * dim, 0.0);  // same size as last time: no allocation
-  out.work_b.assign(size_t(dim) * dim, 0.0);
   double* centred = out.work_a.data();
   int used = 0;
   for (int i = 0; i < n; ++i) {
@@ -86,28 +85,45 @@ bool fit_class_gaussians(const float* features, const int* labels, int n, int di
   for (double& v : out.covariance) v *= (1.0 - shrinkage);
   out.ridge = shrinkage * scale + 1e-6 * scale;
   for (int k = 0; k < dim; ++k) out.covariance[size_t(k) * dim + k] += out.ridge;
-  out.precision.assign(out.covariance.begin(), out.covariance.end());
-  if (!(scale > 0) || !spd_inverse(out.precision.data(), dim, out.work_a.data(), out.work_b.data())) {
-    out.precision.assign(size_t(dim) * dim, 0.0);
+  return scale > 0 && set_covariance(out);
+}
+
+bool set_covariance(ClassGaussians& g) {
+  const int dim = g.dim, classes = g.classes;
+  g.work_a.resize(size_t(dim) * dim);
+  g.precision.assign(g.covariance.begin(), g.covariance.end());
+  g.whiten.assign(size_t(dim) * dim, 0.0);
+  g.white_means.assign(size_t(classes) * dim, 0.0);
+  if (!spd_inverse(g.precision.data(), dim, g.work_a.data(), g.whiten.data())) {
+    g.precision.assign(size_t(dim) * dim, 0.0);
+    g.whiten.assign(size_t(dim) * dim, 0.0);
     return false;
   }
+  // Whitened means W mu_c, W = L^-1 lower triangular.
+  for (int c = 0; c < classes; ++c)
+    for (int a = 0; a < dim; ++a) {
+      double v = 0;
+      for (int b = 0; b <= a; ++b) v += g.whiten[size_t(a) * dim + b] * g.means[size_t(c) * dim + b];
+      g.white_means[size_t(c) * dim + a] = v;
+    }
   return true;
 }
 
 int mahalanobis_distances(const ClassGaussians& g, const float* f, double* dist, double* scratch) {
+  // With Sigma^-1 = W^T W (W = L^-1):  dist_c = ||W f - W mu_c||^2, so one
+  // triangular product per sample (D^2 / 2) and C differences, not C D^2.
   const int D = g.dim;
+  for (int a = 0; a < D; ++a) {
+    const double* row = &g.whiten[size_t(a) * D];
+    double v = 0;
+    for (int b = 0; b <= a; ++b) v += row[b] * f[b];
+    scratch[a] = v;
+  }
   int best = 0;
   for (int c = 0; c < g.classes; ++c) {
-    const double* mu = &g.means[size_t(c) * D];
-    for (int k = 0; k < D; ++k) scratch[k] = f[k] - mu[k];
-    // (f - mu)^T P (f - mu), P symmetric: sum_a d_a (P d)_a.
+    const double* wm = &g.white_means[size_t(c) * D];
     double s = 0;
-    for (int a = 0; a < D; ++a) {
-      const double* row = &g.precision[size_t(a) * D];
-      double pa = 0;
-      for (int b = 0; b < D; ++b) pa += row[b] * scratch[b];
-      s += scratch[a] * pa;
-    }
+    for (int a = 0; a < D; ++a) s += (scratch[a] - wm[a]) * (scratch[a] - wm[a]);
     dist[c] = s;
     if (s < dist[best]) best = c;
   }

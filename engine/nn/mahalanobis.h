@@ -19,8 +19,10 @@ struct ClassGaussians {
   std::vector<double> means;      // (classes, dim)
   std::vector<double> covariance; // (dim, dim): tied, after shrinkage
   std::vector<double> precision;  // (dim, dim): covariance^-1
+  std::vector<double> whiten;     // (dim, dim): W = L^-1 for covariance = L L^T (lower triangular); precision = W^T W
+  std::vector<double> white_means;  // (classes, dim): W mu_c
   double ridge = 0;               // what was added to the diagonal to keep it invertible
-  std::vector<double> work_a, work_b;  // scratch: refitting at the same sizes does not allocate
+  std::vector<double> work_a;  // scratch: refitting at the same sizes does not allocate
   std::vector<int> count;              // (classes,): samples per class in the last fit
 };
 
@@ -34,6 +36,10 @@ struct ClassGaussians {
 bool fit_class_gaussians(const float* features, const int* labels, int n, int dim, int classes, double shrinkage,
                          ClassGaussians& out);
 
+// Derives precision, whiten and white_means from covariance and means (fit
+// calls it; a test may set covariance = I).  False if not positive definite.
+bool set_covariance(ClassGaussians& g);
+
 // Squared Mahalanobis distance of f (dim,) to every class mean, dist (classes,).
 // Returns the closest class.  scratch (dim,) is caller-owned (no allocation).
 int mahalanobis_distances(const ClassGaussians& g, const float* f, double* dist, double* scratch);
@@ -42,7 +48,7 @@ int mahalanobis_distances(const ClassGaussians& g, const float* f, double* dist,
 void mahalanobis_gradient(const ClassGaussians& g, const float* f, int c, float* grad, double* scratch);
 
 // Symmetric positive definite inverse by Cholesky (a (d, d), row-major), in
-// place; L and Linv are (d, d) scratch.  Returns false if a is not positive definite.
+// place; L is (d, d) scratch, Linv (d, d) receives L^-1.  Returns false if a is not positive definite.
 bool spd_inverse(double* a, int d, double* L, double* Linv);
 
 }  // namespace nn

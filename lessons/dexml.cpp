@@ -280,7 +280,7 @@ void DexmlLesson::declare_text(Walkthrough& t) {
                "labels can show; read the gap between the three losses, not its size.");
 }
 
-void DexmlLesson::draw_precision(const ViewContext&) const {
+void DexmlLesson::draw_precision(const ViewContext& v) const {
   if (!draw_data_status()) return;
   const char* labels[kRuns * 2] = {"softmax P@1", "decoupled P@1", "soft top-k P@1",
                                    "softmax P@3", "decoupled P@3", "soft top-k P@3"};
@@ -294,7 +294,9 @@ void DexmlLesson::draw_precision(const ViewContext&) const {
   ImGui::SameLine();
   ui::help_marker("P@k: the share of a scene's k highest-scored labels that are among its true labels, averaged "
                   "over the test scenes.  A scene with fewer than k labels cannot reach 1.");
-  plot::bar_chart("##pk", ImVec2(ui::column_width(1), ImGui::GetFontSize() * 10), labels, values, kRuns * 2, "%");
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float h = v.height > 0 ? std::max(v.height - 2.0f * line, v.font_size * 10) : v.font_size * 12;
+  plot::bar_chart("##pk", ImVec2(ui::column_width(1), h), labels, values, kRuns * 2, "%");
 }
 
 void DexmlLesson::draw_cosines(const ViewContext&) const {

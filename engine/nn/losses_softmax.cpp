@@ -114,7 +114,8 @@ float MultiPositiveSoftmax::forward(const float* logits, const int* labels, int 
       if (is_positive_[j]) positive_sum += sj;
     }
     const double lse = smax + detmath::log(sum);
-    total += lse - positive_sum / count;  // -(1/|P|) sum_l (s_l - lse)
+    if (sum_over_positives) total += count * lse - positive_sum;  // -sum_l (s_l - lse)
+    else total += lse - positive_sum / count;                     // -(1/|P|) sum_l (s_l - lse)
   }
   return float(total / B);
 }
@@ -134,7 +135,8 @@ void MultiPositiveSoftmax::backward(const float* logits, const int* labels, int 
     for (int j = 0; j < C; ++j) sum += detmath::exp(double(scale) * z[j] - smax);
     for (int j = 0; j < C; ++j) {
       const double p = detmath::exp(double(scale) * z[j] - smax) / sum;
-      const double g = p - (is_positive_[j] ? 1.0 / count : 0.0);
+      const double g = sum_over_positives ? count * p - (is_positive_[j] ? 1.0 : 0.0)
+                                          : p - (is_positive_[j] ? 1.0 / count : 0.0);
       d[j] = float(double(scale) * g / B);
     }
   }

@@ -74,12 +74,18 @@ class PositiveSetLoss : public Loss {
 //   L = (1/B) sum_b -(1/|P_b|) sum_{l in P_b} log( e^s_l / sum_j e^s_j )
 //   dL/ds_j = (1/B) (p_j - [j in P_b] / |P_b|)
 // Its minimum is log |P_b| (the probability mass is shared by the positives).
+// sum_over_positives drops the 1/|P_b|, as the official DEXML losses.py
+// 'softmax' does (lines 64-72):
+//   L = (1/B) sum_b -sum_{l in P_b} log softmax_l,   dL/ds_j = (1/B) (|P_b| p_j - [j in P_b])
+// whose minimum is |P_b| log |P_b|.
 class MultiPositiveSoftmax : public PositiveSetLoss {
  public:
-  explicit MultiPositiveSoftmax(int positives, float s = 1.0f) : PositiveSetLoss(positives, s) {}
+  explicit MultiPositiveSoftmax(int positives, float s = 1.0f, bool sum = false)
+      : PositiveSetLoss(positives, s), sum_over_positives(sum) {}
   const char* name() const override { return "multi-positive softmax"; }
   float forward(const float* logits, const int* labels, int B, int C) override;
   void backward(const float* logits, const int* labels, int B, int C, float* dlogits) override;
+  bool sum_over_positives;
 };
 
 // Decoupled softmax: each positive competes only with the negatives,

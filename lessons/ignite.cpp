@@ -271,7 +271,8 @@ class Ignite : public Lesson {
   // The batch losses every step; ||grad_beta G|| over the whole offline set
   // (2 x samples forward-backward passes) and a curve point every kCurveEvery steps.
   void refresh_after_training_step() {
-    for (int r = 0; r < kRuns; ++r) loss_[r] = runs_[r].steps() ? runs_[r].last_value() : 0.0;
+    for (int r = 0; r < kRuns; ++r)  // a non-finite loss stops the run (problem()); keep the last finite one
+      if (runs_[r].steps() && std::isfinite(runs_[r].last_value())) loss_[r] = runs_[r].last_value();
     if (train_done_ % kCurveEvery != 0 && train_done_ != train_steps_) return;
     for (int r = 0; r < kRuns; ++r) {
       net_.mean_prediction(runs_[r].x().data(), data_x_.data(), samples_, gG_.data());

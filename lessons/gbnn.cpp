@@ -8,9 +8,10 @@
 // T*J hidden units whose output equals the staged sum.  Beside it, a network
 // of the same size trained jointly by Adam on the same loss.
 //
-// Work unit (step): one boosting step plus an equal share of the joint net's
-// Adam iterations (unit t does iterations [t*N/T, (t+1)*N/T)), then the
-// read-outs.  Both depend on the unit index only, never on the call split.
+// Work units (step): each boosting step is 11 units, the boosting step itself
+// and then 10 full-batch Adam iterations of the joint net; the read-outs are
+// refreshed after the 11th.  What a unit does depends on its index only,
+// never on how the units were split into calls.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -70,14 +71,14 @@ class Gbnn : public Lesson {
     p.choice("dataset", "data", &data_, {"moons", "spirals", "sine"}, kMoons,
              "Two moons: binary, the official binary loss log(1 + e^(-2yF)).  Spirals: three classes, softmax "
              "cross-entropy with one multi-output regressor per step.  Sine: y = sin(2x) + noise, squared error.");
-    p.integer("n", "training points n", &n_, 50, 1000, 200, "Training points (the test set has 500).", true);
+    p.integer("n", "training points n", &n_, 50, 500, 200, "Training points (the test set has 500).", true);
     p.real("noise", "noise", &noise_, 0.0, 0.5, 0.1, "Noise of the toy data (moons, spirals: of the points; sine: of y).");
     p.integer("j", "units per step J", &J_, 1, 8, 2, "Sigmoid hidden units each boosting step fits.");
     p.integer("t", "boosting steps T", &T_, 1, 200, 50, "Steps; the merged net has T*J hidden units.");
     p.real("eta", "shrinkage eta", &eta_, 0.025, 1.0, 0.5, "Each step adds eta * rho * h_t (rho: the Newton step).", true);
     p.real("subsample", "subsample", &subsample_, 0.1, 1.0, 0.5,
            "Fraction of the training rows each step fits, drawn without replacement (official default 0.5).");
-    p.integer("fit_iters", "Adam steps per fit", &fit_iters_, 20, 1000, 200,
+    p.integer("fit_iters", "Adam steps per fit", &fit_iters_, 20, 500, 200,
               "Full-batch Adam steps (lr 0.05; default 200) fitting each step's J units to the residuals.  The official code "
               "uses L-BFGS with max_iter 200.",
               true);
@@ -147,8 +148,10 @@ class Gbnn : public Lesson {
     curves_.clear();
     curves_.values[0].reserve(size_t(T_) + 1);
     for (auto& c : curves_.values) c.reserve(size_t(T_) + 1);
+    merged_.p.reserve(size_t(T_) * J_ * (dim + 1 + K_) + K_);  // merge_into never reallocates
     merged_max_abs_ = 0;
-    fit_ms_ = 0;
+    unit_ms_ = 0;
+    units_ = 0;
     record();
     check_merged();
     refresh_shown();
@@ -160,26 +163,31 @@ class Gbnn : public Lesson {
     int done = 0;
     while (done < max_steps && !this->done()) {
       const double t0 = timing::now_ms();
-      const int t = booster_.steps_done();
-      booster_.step();
-      // The new step's contribution to the staged test and grid scores.
-      add_last_step(vx_.data(), kTestN, test_F_.data());
-      add_last_step(gx_.data(), G_, grid_F_.data());
-      const int total = T_ * kJointItersPerStep;
-      joint_.train(int((int64_t(t) + 1) * total / T_ - int64_t(t) * total / T_));
-      fit_ms_ = timing::now_ms() - t0;
-      record();
-      if (booster_.steps_done() % kMergeCadence == 0 || this->done()) check_merged();
-      refresh_shown();
-      publish();
+      const int phase = int(units_ % kUnitsPerStep);
+      if (phase == 0) {
+        booster_.step();
+        // The new step's contribution to the staged test and grid scores.
+        add_last_step(vx_.data(), kTestN, test_F_.data());
+        add_last_step(gx_.data(), G_, grid_F_.data());
+      } else {
+        joint_.train(1);
+      }
+      ++units_;
+      if (phase == kUnitsPerStep - 1) {  // the boosting step and its share of joint iterations are done
+        record();
+        if (booster_.steps_done() % kMergeCadence == 0 || this->done()) check_merged();
+        refresh_shown();
+        publish();
+      }
+      unit_ms_ = timing::now_ms() - t0;
       ++done;
       if (timing::now_ms() - start >= budget_ms) break;
     }
     return done;
   }
 
-  bool done() const override { return booster_.steps_done() >= T_ || !problem().empty(); }
-  int64_t run_length() const override { return T_; }
+  bool done() const override { return units_ >= int64_t(T_) * kUnitsPerStep || !problem().empty(); }
+  int64_t run_length() const override { return int64_t(T_) * kUnitsPerStep; }
 
   std::string problem() const override {
     if (!std::isfinite(booster_.train_loss())) return "the boosted model diverged (non-finite training loss)";
@@ -204,11 +212,12 @@ class Gbnn : public Lesson {
     out.add("steps_done", booster_.steps_done());
     out.add("test_acc_shown", shown_acc_);
     out.add("last_rho", booster_.steps_done() > 0 ? booster_.rho()[size_t(booster_.steps_done() - 1)] : 0.0);
-    out.add_timing("step_ms", fit_ms_);
+    out.add_timing("unit_ms", unit_ms_);
   }
 
  private:
   static constexpr int kJointItersPerStep = 10;
+  static constexpr int kUnitsPerStep = 1 + kJointItersPerStep;  // one boosting step, then one unit per joint iteration
   static constexpr double kJointLr = 0.05;
 
   void make_data(uint64_t seed) {
@@ -307,7 +316,7 @@ class Gbnn : public Lesson {
   // The merged net of all steps so far against the staged sum, on the grid
   // and the test set: max |merged(x) - multiplier * F(x)|.
   void check_merged() {
-    merged_ = booster_.merge(booster_.steps_done());
+    booster_.merge_into(booster_.steps_done(), merged_);
     merged_units_ = merged_.hidden;
     const double mult = booster_.multiplier();
     double worst = 0;
@@ -389,7 +398,8 @@ class Gbnn : public Lesson {
   nb::SigmoidNet merged_;
   std::vector<double> tx_, ty_, vx_, vy_, gx_, hid_, out_, test_F_, grid_F_, shown_F_, shown_test_F_, merged_F_,
       joint_test_F_;
-  double merged_max_abs_ = 0, fit_ms_ = 0, shown_acc_ = 0;
+  double merged_max_abs_ = 0, unit_ms_ = 0, shown_acc_ = 0;
+  int64_t units_ = 0;
   // View data (derived in reset/step).
   std::vector<int> grid_class_, plot_cls_;
   std::vector<float> grid_conf_, plot_xy_, curve_x_, curve_shown_, curve_truth_, pts_x_, pts_y_;
@@ -462,7 +472,7 @@ void Gbnn::declare_metrics(Declaration& d) {
   d.metric("steps_done", "boosting steps done");
   d.metric("test_acc_shown", "test accuracy (regression: within 0.1) with the first T' steps");
   d.metric("last_rho", "eta * Newton step of the last boosting step");
-  d.metric("step_ms", "wall time of the last work unit (ms)");
+  d.metric("unit_ms", "wall time of the last work unit (ms): a boosting step, or one Adam iteration of the joint net");
 }
 
 void Gbnn::draw_model(const ViewContext& v) const {

@@ -250,10 +250,15 @@ void Booster::predict(const double* x, int m, int t, double* scores, double* hid
 }
 
 SigmoidNet Booster::merge(int t) const {
+  SigmoidNet net;
+  merge_into(t, net);
+  return net;
+}
+
+void Booster::merge_into(int t, SigmoidNet& net) const {
   t = std::min(t, done_);
   const int J = config_.units_per_step, H = t * J;
   const double mult = multiplier();
-  SigmoidNet net;
   net.in = dim_, net.hidden = H, net.out = K_;
   net.p.assign(size_t(net.num_params()), 0.0);
   for (int k = 0; k < K_; ++k) net.b2()[k] = f0_[size_t(k)] * mult;
@@ -268,7 +273,6 @@ SigmoidNet Booster::merge(int t) const {
     }
     for (int k = 0; k < K_; ++k) net.b2()[k] += l.b2()[k] * rho * mult;
   }
-  return net;
 }
 
 void JointNet::init(const BoostConfig& config, const double* x, const double* y, int n, int dim, int hidden,

@@ -116,6 +116,7 @@ class Booster {
   // steps times `multiplier` (GBNN.py `to_NN`: 2 for binary, so that
   // sigmoid(output) is the probability sigmoid(2F); 1 otherwise).
   SigmoidNet merge(int t) const;
+  void merge_into(int t, SigmoidNet& net) const;  // the same, reusing net's storage
   double multiplier() const { return config_.task == Task::binary ? 2.0 : 1.0; }
 
  private:

@@ -128,6 +128,10 @@ class MetricList {
 // ending in '*' covers a family ("ns_per_elem_*").
 struct MetricDoc {
   std::string key, meaning;
+  // Some quantities do not exist in every run (a crossing the model never
+  // reaches): such a metric is NaN then, shown as '–', null in JSON.  Every
+  // other metric is finite once a run has finished (tested).
+  bool may_be_undefined = false;
 };
 
 // --------------------------------------------------------------------- views
@@ -172,6 +176,8 @@ struct Declaration {
     views.push_back({id, title, std::move(draw)});
   }
   void metric(const char* key, const char* meaning) { metric_docs.push_back({key, meaning}); }
+  // A metric that is NaN when its quantity does not exist here; the meaning says when.
+  void metric_if_defined(const char* key, const char* meaning) { metric_docs.push_back({key, meaning, true}); }
 };
 
 // ------------------------------------------------------------------- a lesson

@@ -233,7 +233,10 @@ class TwoPassSoftmax : public Lesson {
                                             "out of cache (timing: it uses no measurement, but sits with them)");
     d.metric("stream_gb_per_s", "stream copy bandwidth at this N: 8 bytes (read x, write y) per element / time (timing)");
     d.metric("exp_gelem_per_s", "exp throughput in cache: 10^9 elements per second (load, exp, add) (timing)");
-    d.metric("break_even_gb_per_s", "the copy bandwidth below which the model has two-pass beat reload here (timing)");
+    d.metric_if_defined("break_even_gb_per_s",
+                        "the copy bandwidth below which the model has two-pass beat reload here (timing); undefined "
+                        "when the model has one algorithm ahead at every bandwidth from 1/100 to 1000 times the "
+                        "measured one");
     d.metric("subnormal_cost_pct", "how much longer reload takes on a 1M slice with its subnormal outputs than with "
                                    "them pushed to 0; 0 when there are none (timing)");
     x_out_ = &outputs_.array("x");
@@ -401,8 +404,14 @@ class TwoPassSoftmax : public Lesson {
                    "count; an exp probe puts the exps alone at {exp_gelem_per_s:%.2f} G/s (21 operations per 4 "
                    "elements without FMA).  At this N: copy {stream_gb_per_s:%.1f} GB/s; the model predicts "
                    "two-pass {two_pass_predicted_speedup_pct:%+.0f}% against reload, measured "
-                   "{two_pass_speedup_vs_reload_pct:%+.0f}%.  In the model two-pass would win here once the copy "
-                   "bandwidth fell below {break_even_gb_per_s:%.1f} GB/s.")
+                   "{two_pass_speedup_vs_reload_pct:%+.0f}%.")
+        .paragraph("In the model two-pass would win here once the copy bandwidth fell below "
+                   "{break_even_gb_per_s:%.1f} GB/s.")
+        .when([this] { return std::isfinite(break_even_gbs_); })
+        .paragraph("In the model one algorithm stays ahead at every copy bandwidth from 1/100 to 1000 "
+                   "times the measured one: the compute times alone decide, so there is no break-even bandwidth "
+                   "here.")
+        .when([this] { return done() && !std::isfinite(break_even_gbs_); })
         .warning("Here the model and the measurement disagree in sign: read the prediction as the model's, not as "
                  "a forecast for this setting (timings on a shared machine, or a regime the model leaves out, "
                  "such as subnormals or the cache levels between L2 and memory).")
@@ -666,7 +675,9 @@ class TwoPassSoftmax : public Lesson {
     if (cross >= 0) ImGui::TextDisabled("This machine: the algorithms cross near N = %.0f.", curve_->col(0)[cross]);
     else if (8.0 * n_ <= llc)
       ImGui::TextDisabled("This machine beyond the cache: set N above %.0fM to measure it.", llc / 8.0 / 1048576.0);
-    else ImGui::TextDisabled("This machine: no crossing up to 64M; two-pass would need copy below %.1f GB/s.", break_even_gbs_);
+    else if (std::isfinite(break_even_gbs_))
+      ImGui::TextDisabled("This machine: no crossing up to 64M; two-pass would need copy below %.1f GB/s.", break_even_gbs_);
+    else ImGui::TextDisabled("This machine: no crossing up to 64M at any plausible copy bandwidth.");
     ImGui::TextDisabled("Paper's machine (assumed): %+.0f%% out of cache, %+.0f%% in cache.", paper_pct_,
                         paper_speedup(1024));
   }

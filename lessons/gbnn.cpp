@@ -79,7 +79,7 @@ class Gbnn : public Lesson {
     p.real("subsample", "subsample", &subsample_, 0.1, 1.0, 0.5,
            "Fraction of the training rows each step fits, drawn without replacement (official default 0.5).");
     p.integer("fit_iters", "Adam steps per fit", &fit_iters_, 20, 500, 200,
-              "Full-batch Adam steps (lr 0.05; default 200) fitting each step's J units to the residuals.  The official code "
+              "Full-batch Adam steps (lr 0.15; default 200) fitting each step's J units to the residuals.  The official code "
               "uses L-BFGS with max_iter 200.",
               true);
     ParamSpec& s = p.integer("t_show", "inference with the first T' steps", &t_show_, 0, 200, 200,
@@ -421,7 +421,7 @@ void Gbnn::declare_text(Walkthrough& t) {
       .equation("F_0 = argmin_c Σ_i L(y_i, c),   r_i = −∂L/∂F(x_i)")
       .equation("h_t = argmin_h Σ_(i in S_t) ||h(x_i) − r_i||²   (J sigmoid units, S_t: half the rows)")
       .equation("F_t = F_(t−1) + η ρ_t h_t,   ρ_t = a Newton step on all rows")
-      .bullet("Binary (y = ±1), the official code's loss: L = log(1 + e^(−2yF)), F_0 = ½ log((1 + ȳ)/(1 − ȳ)), "
+      .bullet("Binary (y = ±1), the official code's loss: L = log(1 + e^(−2yF)), F_0 = ½ log((1 + m)/(1 − m)) with m the mean label, "
               "r = 2y / (1 + e^(2yF)), ρ = Σ r h / Σ r h² (2y − r), probability σ(2F).")
       .bullet("Multiclass: F_0 = 0, r = onehot(y) − softmax(F); ONE regressor with K outputs per step (J shared units) "
               "and one ρ = −Σ h (y − p) / Σ h² p (p − 1).")
@@ -430,7 +430,7 @@ void Gbnn::declare_text(Walkthrough& t) {
               "σ(output) is σ(2F)); output bias F_0 (×2) + Σ ρ_t b_out,t.  Max |merged − staged| now: "
               "{merged_vs_staged_max_abs:%.2e} over the grid and the test set ({merged_units} units).")
       .note("Each step's regressor is sklearn's MLPRegressor in the official code: logistic units, L2 alpha 1e-4, "
-            "Glorot-uniform start.  We follow that loss and start, but fit by full-batch Adam (lr 0.05, 200 steps by "
+            "Glorot-uniform start.  We follow that loss and start, but fit by full-batch Adam (lr 0.15, 200 steps by "
             "default) instead of L-BFGS (max_iter 200): a simplification, so the fits are less tight.")
       .note("The jointly trained baseline is the same architecture (T*J sigmoid units, the same loss, output read as F), "
             "trained by full-batch Adam (lr 0.05) for 10 iterations per boosting step.");

@@ -3,23 +3,14 @@
 
 #include <cmath>
 
+#include "engine/opt/linalg.h"
+
 namespace nn {
 
 bool spd_inverse(double* a, int d, double* L, double* Linv) {
   // Cholesky a = L L^T (L in the lower triangle), then a^-1 = L^-T L^-1.
-  for (size_t i = 0; i < size_t(d) * d; ++i) L[i] = Linv[i] = 0.0;
-  for (int j = 0; j < d; ++j) {
-    double diag = a[size_t(j) * d + j];
-    for (int k = 0; k < j; ++k) diag -= L[size_t(j) * d + k] * L[size_t(j) * d + k];
-    if (!(diag > 0)) return false;
-    const double ljj = std::sqrt(diag);
-    L[size_t(j) * d + j] = ljj;
-    for (int i = j + 1; i < d; ++i) {
-      double s = a[size_t(i) * d + j];
-      for (int k = 0; k < j; ++k) s -= L[size_t(i) * d + k] * L[size_t(j) * d + k];
-      L[size_t(i) * d + j] = s / ljj;
-    }
-  }
+  for (size_t i = 0; i < size_t(d) * d; ++i) L[i] = a[i], Linv[i] = 0.0;
+  if (!opt::cholesky_factor(L, d)) return false;
   // Linv = L^-1 (lower triangular), by forward substitution column by column.
   for (int j = 0; j < d; ++j) {
     Linv[size_t(j) * d + j] = 1.0 / L[size_t(j) * d + j];

@@ -98,6 +98,31 @@ void train_test_split(const Dataset& all, float test_fraction, uint64_t seed, Da
   for (int i = 0; i < all.n; ++i) append_row(to_test[i] ? test : train, all, i, all.y[i]);
 }
 
+Dataset place_on_canvas(const Dataset& all, int canvas_h, int canvas_w, uint64_t seed, std::vector<int>* offsets_out) {
+  if (offsets_out) offsets_out->assign(size_t(all.n) * 2, 0);
+  if (canvas_h < all.height || canvas_w < all.width || !all.is_image()) return all;
+  Dataset d = all;
+  const int C = all.channels, h = all.height, w = all.width;
+  d.height = canvas_h, d.width = canvas_w, d.dim = C * canvas_h * canvas_w;
+  const bool bytes = all.x.empty();
+  if (bytes) d.pixels.assign(size_t(all.n) * d.dim, 0);
+  else d.x.assign(size_t(all.n) * d.dim, 0.0f);
+  pg::Rng rng(seed);
+  for (int i = 0; i < all.n; ++i) {
+    const int top = int(rng.below(uint32_t(canvas_h - h + 1))), left = int(rng.below(uint32_t(canvas_w - w + 1)));
+    if (offsets_out) (*offsets_out)[size_t(i) * 2] = top, (*offsets_out)[size_t(i) * 2 + 1] = left;
+    for (int c = 0; c < C; ++c)
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+          const size_t src = size_t(i) * all.dim + (size_t(c) * h + y) * w + x;
+          const size_t dst = size_t(i) * d.dim + (size_t(c) * canvas_h + top + y) * canvas_w + left + x;
+          if (bytes) d.pixels[dst] = all.pixels[src];
+          else d.x[dst] = all.x[src];
+        }
+  }
+  return d;
+}
+
 Dataset select_classes(const Dataset& all, const std::vector<int>& keep) {
   Dataset d = empty_like(all);
   d.classes = int(keep.size());

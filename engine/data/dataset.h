@@ -55,6 +55,15 @@ Dataset subset(const Dataset& all, const int* idx, int count);
 // count) rows go to test, the rest to train; both keep the original row order.
 void train_test_split(const Dataset& all, float test_fraction, uint64_t seed, Dataset& train, Dataset& test);
 
+// Every image (channels, height, width) pasted at a random position into an
+// empty canvas (channels, canvas_h, canvas_w) of zeros, the offset drawn per
+// row from seed (uniform over the positions where it fits); labels, targets
+// and the storage (floats or bytes) kept.  Objects at known, varying places:
+// the pointing game's ground truth.  offsets_out (n, 2), if given, gets each
+// row's (top, left).  A canvas smaller than the image returns a copy.
+Dataset place_on_canvas(const Dataset& all, int canvas_h, int canvas_w, uint64_t seed,
+                        std::vector<int>* offsets_out = nullptr);
+
 // Only the rows whose class is in keep, relabelled 0..keep.size()-1 in keep's
 // order (e.g. train on digits 0-7, hold 8 and 9 out as novel classes).
 Dataset select_classes(const Dataset& all, const std::vector<int>& keep);

@@ -176,6 +176,7 @@ bool Model::plan(const ModelSpec& spec) {
 bool Model::init(const ModelSpec& spec, int max_batch, pg::Rng& rng) {
   error_.clear();
   input_ptr_ = nullptr;
+  last_dout_ = nullptr;
   batch_ = 0;
   max_batch_ = max_batch > 0 ? max_batch : 1;
   if (!plan(spec)) {
@@ -300,6 +301,7 @@ const float* Model::forward(const float* x, int B) {
         l2norm_forward(out, L.scratch_a.data(), in, B, I);
         break;
     }
+    if (forward_hook_) forward_hook_(int(i), out, B);
   }
   return layers_.empty() ? x : layers_.back().act.data();
 }
@@ -309,6 +311,7 @@ void Model::zero_grad() { std::memset(grads_.data(), 0, grads_.size() * sizeof(f
 void Model::backward(const float* dout, float* dx) {
   const int B = batch_;
   const int L_count = int(layers_.size());
+  last_dout_ = dout;
   // Activation gradients are accumulated into by each layer's backward, so
   // they start at zero every time.
   for (int i = 0; i + 1 < L_count; ++i) {

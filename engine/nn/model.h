@@ -18,6 +18,7 @@
 //   model.zero_grad();
 //   model.backward(dlogits);                        // grads() += d loss / d params
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,22 @@ class Model {
   Shape layer_output_shape(int i) const { return layers_[i].out; }
   // Output of layer i for the last forward, (last_batch(), layer_output_shape(i).size()).
   const float* layer_output(int i) const { return layers_[i].act.data(); }
+  // d loss / d (output of layer i) for the last backward, same shape as
+  // layer_output(i); for the last layer it is the dout that backward was given
+  // (nullptr before any backward).  Saliency methods read activations and
+  // their gradients at a hidden layer through this and layer_output().
+  const float* layer_output_grad(int i) const {
+    return i == int(layers_.size()) - 1 ? last_dout_ : layers_[i].dact.data();
+  }
+
+  // Called after every layer's forward with (layer index, its output (B,
+  // layer_output_shape(i).size()), B); it may edit the output in place, which
+  // the later layers then see - a virtual layer inserted after layer i (e.g.
+  // a perturbed identity 1x1 convolution for a finite-difference check).
+  // A backward after such a forward treats the edited values as layer i's
+  // output (the edit itself is not differentiated).  Must not allocate.
+  using ForwardHook = std::function<void(int, float*, int)>;
+  void set_forward_hook(ForwardHook hook) { forward_hook_ = std::move(hook); }
   // Parameters of layer i: weights first, then the bias (or beta), inside params()/grads().
   int param_offset(int i) const { return layers_[i].param_offset; }
   int param_count(int i) const { return layers_[i].param_count; }
@@ -151,6 +168,8 @@ class Model {
   std::vector<Layer> layers_;
   std::vector<float> params_, grads_;
   const float* input_ptr_ = nullptr;
+  const float* last_dout_ = nullptr;
+  ForwardHook forward_hook_;
   int max_batch_ = 0, batch_ = 0;
   std::string error_;
 };

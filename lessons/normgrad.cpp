@@ -177,7 +177,6 @@ class NormGrad : public TrainerLesson {
     untrained_.init(spec, kChunk, unused);
     untrained_.copy_params_from(trained);  // the initialization, kept for the sanity check
     analysis_.copy_params_from(trained);
-    analysis_.set_forward_hook([this](int layer, float* out, int B) { perturb(layer, out, B); });
     // The layers whose output is explained: -1 (the image), then the ReLU after each convolution.
     int k = 0;
     layer_index_[k++] = -1;
@@ -222,6 +221,7 @@ class NormGrad : public TrainerLesson {
     cam_.assign(size_t(max_act), 0.0f);
     relu_copy_.assign(size_t(max_act), 0.0f);
     probe_x_.assign(size_t(P_), 0.0f);
+    probe_.reserve(P_, max_act);
     images_->set({N_, H_, W_}, x_.data());
     std::vector<float> labels(y_.begin(), y_.end());
     labels_->set({N_}, labels.data());
@@ -319,18 +319,7 @@ class NormGrad : public TrainerLesson {
     nn::resample_to_input(out, H_, W_, map, h, w, nn::layer_grid_map(m, layer_index_[l]));
   }
 
-  // The pointing game's hit test: an ink pixel within kTolerance (Euclidean,
-  // in pixels) of the point, as TorchRay's (there 15 pixels at 224x224).
-  bool on_object(const float* img, int point) const {
-    const int py = point / W_, px = point % W_;
-    for (int dy = -kTolerance; dy <= kTolerance; ++dy)
-      for (int dx = -kTolerance; dx <= kTolerance; ++dx) {
-        const int y = py + dy, x = px + dx;
-        if (dy * dy + dx * dx > kTolerance * kTolerance || y < 0 || y >= H_ || x < 0 || x >= W_) continue;
-        if (img[y * W_ + x] >= kInk) return true;
-      }
-    return false;
-  }
+  bool on_object(const float* img, int point) const { return nn::pointing_hit(img, H_, W_, point, kInk, kTolerance); }
 
   // The explained class of row b from its logits (C,).
   int pick_target(const float* logits, int C, int label) const {
@@ -436,13 +425,10 @@ class NormGrad : public TrainerLesson {
           const int i = start + b;
           float* row = batch_x_.data() + size_t(b) * P_;
           std::copy(x_.begin() + size_t(i) * P_, x_.begin() + size_t(i + 1) * P_, row);
-          for (int p = 0; p < P_; ++p) order_[size_t(p)] = p;
           if (method < kMethods) {
-            const float* map = maps_->f.data() + (size_t(method) * N_ + i) * P_;
-            std::partial_sort(order_.begin(), order_.begin() + k, order_.end(), [map](int a, int c) {
-              return map[a] > map[c] || (map[a] == map[c] && a < c);
-            });
-          } else {
+            nn::top_k_indices(maps_->f.data() + (size_t(method) * N_ + i) * P_, P_, k, order_.data());
+          } else {  // k pixels drawn without replacement
+            for (int p = 0; p < P_; ++p) order_[size_t(p)] = p;
             for (int j = 0; j < k; ++j) std::swap(order_[size_t(j)], order_[size_t(j + int(rng.below(uint32_t(P_ - j))))]);
           }
           for (int j = 0; j < k; ++j) row[order_[size_t(j)]] = 0.0f;
@@ -455,18 +441,6 @@ class NormGrad : public TrainerLesson {
     }
   }
 
-  static double pearson(const float* a, const float* b, int n) {
-    double ma = 0, mb = 0;
-    for (int i = 0; i < n; ++i) ma += a[i], mb += b[i];
-    ma /= n, mb /= n;
-    double sab = 0, saa = 0, sbb = 0;
-    for (int i = 0; i < n; ++i) {
-      const double da = a[i] - ma, db = b[i] - mb;
-      sab += da * db, saa += da * da, sbb += db * db;
-    }
-    return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;  // a constant map correlates with nothing
-  }
-
   // Model randomization (Adebayo et al. 2018): the same images and classes
   // explained by the untrained initialization.
   void sanity_check() {
@@ -477,29 +451,10 @@ class NormGrad : public TrainerLesson {
       for (int b = 0; b < B; ++b)
         for (int method = 0; method < kMethods; ++method) {
           map_of(untrained_, layer_, b, method, other_map_.data());
-          sanity_[method] += pearson(maps_->f.data() + (size_t(method) * N_ + start + b) * P_, other_map_.data(), P_);
+          sanity_[method] += nn::pearson_correlation(maps_->f.data() + (size_t(method) * N_ + start + b) * P_, other_map_.data(), P_);
         }
     }
     for (double& v : sanity_) v /= N_;
-  }
-
-  // The forward hook on analysis_: during a finite-difference probe, add
-  // fd_sign_ * kFdStep * (virtual layer's perturbation) to the explained layer's output.
-  void perturb(int layer, float* out, int B) {
-    if (fd_mode_ == kOff || layer != fd_layer_ || B < 1) return;
-    const int positions = fd_positions_;
-    const float h = float(fd_sign_ * kFdStep);
-    if (fd_mode_ == kIdentityConv) {  // W = I + h E_ij: y_i += h x_j
-      for (int u = 0; u < positions; ++u) out[fd_i_ * positions + u] += h * act_copy_[size_t(fd_j_) * positions + u];
-    } else {  // shared bias b_i = h
-      for (int u = 0; u < positions; ++u) out[fd_i_ * positions + u] += h;
-    }
-  }
-
-  // The target's score of the first image with the current perturbation.
-  double probe_score() {
-    const float* logits = analysis_.forward(batch_x_.data(), 1);
-    return logits[target_of_[0]];
   }
 
   // sum_u g_u x_u^T against central differences of an identity 1x1
@@ -510,14 +465,15 @@ class NormGrad : public TrainerLesson {
     // exact ties (flat zero backgrounds: equal values in a pooling window,
     // pre-activations exactly at a ReLU's kink) where the score has no
     // derivative and central differences average two one-sided slopes; the
-    // noise moves the point off them (the identity itself holds at any point
-    // where the score is differentiable).
+    // noise moves the point off them (the identity holds wherever the score
+    // is differentiable).
     pg::Rng noise(seed_ * 31 + 7);
     for (int p = 0; p < P_; ++p) probe_x_[size_t(p)] = x_[size_t(p)] + float(noise.uniform(-kProbeNoise, kProbeNoise));
     std::copy(probe_x_.begin(), probe_x_.end(), batch_x_.begin());
+    const int target = target_of_[0];
     analysis_.forward(batch_x_.data(), 1);
     std::fill(dlogits_.begin(), dlogits_.end(), 0.0f);
-    dlogits_[size_t(target_of_[0])] = 1.0f;
+    dlogits_[size_t(target)] = 1.0f;
     std::fill(dx_.begin(), dx_.end(), 0.0f);
     analysis_.zero_grad();
     analysis_.backward(dlogits_.data(), dx_.data());
@@ -526,30 +482,24 @@ class NormGrad : public TrainerLesson {
     const float* g;
     const float* x = act_of(analysis_, layer_, 0, C, h, w, g);
     const int positions = h * w;
-    // Keep the chosen layer's x (for the virtual bias) and Grad-CAM's direct
-    // formula before the probes' forwards overwrite the activations.
-    std::copy(x, x + size_t(C) * positions, relu_copy_.begin());
+    // Grad-CAM's direct formula and the chosen layer's x, before the probes'
+    // forwards overwrite the activations.
     nn::gradcam_saliency(other_map_.data(), x, g, C, positions);
+    std::copy(x, x + size_t(C) * positions, relu_copy_.begin());
     // The identity 1x1 convolution goes in just before the chosen ReLU, on the
     // convolution's output: after the ReLU, max pooling over windows of zeros
-    // has ties where the score has no derivative, and central differences
-    // then average two one-sided slopes.
+    // has ties where the score has no derivative.
     const int conv_layer = on_input ? -1 : layer_index_[layer_] - 1;
-    if (!on_input) {
-      x = analysis_.layer_output(conv_layer);
-      g = analysis_.layer_output_grad(conv_layer);
-    }
+    if (!on_input) x = analysis_.layer_output(conv_layer), g = analysis_.layer_output_grad(conv_layer);
     std::copy(x, x + size_t(C) * positions, act_copy_.begin());
     nn::identity_conv_gradient(frame_analytic_.data(), x, g, C, positions);
-    fd_positions_ = positions;
-    fd_layer_ = conv_layer;
+    probe_.attach(analysis_, conv_layer, probe_x_.data(), target);
     frame_max_abs_ = frame_max_grad_ = 0;
-    frame_rows_ = 0;
+    int rows = 0;
     for (int i = 0; i < C; ++i) {
-      // Rows whose step could cross the ReLU's kink (a pre-activation within
-      // h of 0 relative to the others there, e.g. exact zeros of a dead
-      // channel on an empty patch) are not differentiable in that direction:
-      // skipped, and counted.
+      // A row whose step could cross the ReLU's kink (a pre-activation within
+      // 2h of 0 relative to the largest there, e.g. the exact zeros of a dead
+      // channel on an empty patch) has no derivative in that direction: skipped.
       bool near_kink = false;
       for (int u = 0; u < positions && !on_input; ++u) {
         double biggest = 0;
@@ -558,50 +508,26 @@ class NormGrad : public TrainerLesson {
       }
       for (int j = 0; j < C; ++j) frame_fd_[size_t(i) * C + j] = NAN;
       if (near_kink) continue;
-      ++frame_rows_;
-      // At most kFdEntries entries in all: every stride-th column, shifted per row.
-      const int stride = std::max(1, C * C / kFdEntries);
+      ++rows;
+      const int stride = std::max(1, C * C / kFdEntries);  // at most kFdEntries entries in all
       for (int j = i % stride; j < C; j += stride) {
-        double s[2];
-        for (int side = 0; side < 2; ++side) {
-          fd_sign_ = side == 0 ? 1.0 : -1.0;
-          std::copy(probe_x_.begin(), probe_x_.end(), batch_x_.begin());
-          if (on_input) {  // the virtual layer on the image itself (one channel: x *= 1 + h)
-            for (int u = 0; u < positions; ++u) batch_x_[size_t(u)] += float(fd_sign_ * kFdStep) * act_copy_[size_t(u)];
-          } else {
-            fd_mode_ = kIdentityConv, fd_i_ = i, fd_j_ = j;
-          }
-          s[side] = probe_score();
-          fd_mode_ = kOff;
-        }
-        const double fd = (s[0] - s[1]) / (2 * kFdStep), exact = frame_analytic_[size_t(i) * C + j];
+        const double fd = probe_.identity_conv(i, j, kFdStep), exact = frame_analytic_[size_t(i) * C + j];
         frame_fd_[size_t(i) * C + j] = fd;
         frame_max_abs_ = std::max(frame_max_abs_, std::fabs(fd - exact));
         frame_max_grad_ = std::max(frame_max_grad_, std::fabs(exact));
       }
     }
-    frame_rows_frac_ = double(frame_rows_) / C;
+    frame_rows_frac_ = double(rows) / C;
     // Grad-CAM through the frame: a_c = (d score / d b_c) / positions, b a
     // virtual bias shared by all locations, right after the chosen ReLU.
-    fd_layer_ = layer_index_[layer_];
+    probe_.attach(analysis_, layer_index_[layer_], probe_x_.data(), target);
     float* cam = cam_.data();
     std::fill(cam, cam + positions, 0.0f);
     for (int c = 0; c < C; ++c) {
-      double s[2];
-      for (int side = 0; side < 2; ++side) {
-        fd_sign_ = side == 0 ? 1.0 : -1.0;
-        std::copy(probe_x_.begin(), probe_x_.end(), batch_x_.begin());
-        if (on_input) {
-          for (int u = 0; u < positions; ++u) batch_x_[size_t(u)] += float(fd_sign_ * kFdStep);
-        } else {
-          fd_mode_ = kSharedBias, fd_i_ = c;
-        }
-        s[side] = probe_score();
-        fd_mode_ = kOff;
-      }
-      const double a = (s[0] - s[1]) / (2 * kFdStep) / positions;
+      const double a = probe_.shared_bias(c, kFdStep) / positions;
       for (int u = 0; u < positions; ++u) cam[u] += float(a * relu_copy_[size_t(c) * positions + u]);
     }
+    probe_.detach();
     gradcam_max_abs_ = 0;
     for (int u = 0; u < positions; ++u)
       gradcam_max_abs_ = std::max(gradcam_max_abs_, std::fabs(double(std::max(cam[u], 0.0f)) - other_map_[size_t(u)]));
@@ -613,7 +539,7 @@ class NormGrad : public TrainerLesson {
   // Knobs (beyond the training ones).
   int placement_ = 1, layer_ = 1, target_ = 0, phase1_ = 1, phase2_ = 0;
 
-  nn::Model analysis_;   // a copy of the trained network (with the finite-difference hook)
+  nn::Model analysis_;   // a copy of the trained network, analysed
   nn::Model untrained_;  // the network's initialization
   int layer_index_[kLayers] = {-1, 1, 4};
   int H_ = 0, W_ = 0, P_ = 0, N_ = 0;
@@ -623,11 +549,8 @@ class NormGrad : public TrainerLesson {
   double ink_ = 0, center_hit_ = 0;
   double deletion_[kMethods + 1] = {}, sanity_[kMethods] = {};
   double frame_max_abs_ = NAN, frame_max_grad_ = NAN, gradcam_max_abs_ = NAN;
-  enum FdMode { kOff, kIdentityConv, kSharedBias };
-  FdMode fd_mode_ = kOff;
-  int fd_i_ = 0, fd_j_ = 0, fd_positions_ = 0, fd_layer_ = -1, frame_rows_ = 0;
   double frame_rows_frac_ = NAN;
-  double fd_sign_ = 1;
+  nn::VirtualLayerProbe probe_;  // finite differences through a virtual layer (analysis_'s forward hook)
 
   Array *images_ = nullptr, *labels_ = nullptr, *targets_ = nullptr, *maps_ = nullptr, *peaks_ = nullptr, *hit_ = nullptr;
   Array* frame_check_ = nullptr;

@@ -44,33 +44,25 @@ void make_probe(Probe& p, const nn::ModelSpec& spec, int layer, uint64_t seed) {
 }
 
 // Central differences of the score w.r.t. the weights of an identity 1x1
-// convolution inserted after p.layer, against sum_u g_u x_u^T.  Returns the
-// largest |analytic - numeric| relative to max(1, |analytic|).
+// convolution inserted after p.layer (nn::VirtualLayerProbe, through the
+// forward hook), against sum_u g_u x_u^T.  Returns the largest
+// |analytic - numeric| relative to max(1, |analytic|).
 double identity_conv_check(Probe& p, double h) {
   p.backward();
   const nn::Shape s = p.model.layer_output_shape(p.layer);
   const int C = s.channels, U = s.height * s.width;
-  const std::vector<float> x(p.model.layer_output(p.layer), p.model.layer_output(p.layer) + C * U);
-  const std::vector<float> g(p.model.layer_output_grad(p.layer), p.model.layer_output_grad(p.layer) + C * U);
   std::vector<double> G(size_t(C) * C);
-  nn::identity_conv_gradient(G.data(), x.data(), g.data(), C, U);
-  int pi = 0, pj = 0;
-  double step = 0;
-  p.model.set_forward_hook([&](int layer, float* out, int) {
-    if (layer != p.layer) return;
-    for (int u = 0; u < U; ++u) out[pi * U + u] += float(step) * x[size_t(pj) * U + u];  // W = I + step E_ij
-  });
+  nn::identity_conv_gradient(G.data(), p.model.layer_output(p.layer), p.model.layer_output_grad(p.layer), C, U);
+  nn::VirtualLayerProbe probe;
+  probe.attach(p.model, p.layer, p.x.data(), p.k);
   double worst = 0;
-  for (pi = 0; pi < C; ++pi)
-    for (pj = 0; pj < C; ++pj) {
-      step = h;
-      const double up = p.score();
-      step = -h;
-      const double down = p.score();
-      const double numeric = (up - down) / (2 * h), exact = G[size_t(pi) * C + pj];
+  for (int i = 0; i < C; ++i)
+    for (int j = 0; j < C; ++j) {
+      const double numeric = probe.identity_conv(i, j, h), exact = G[size_t(i) * C + j];
       worst = std::fmax(worst, std::fabs(numeric - exact) / std::fmax(1.0, std::fabs(exact)));
     }
-  p.model.set_forward_hook(nullptr);
+  probe.detach();
+  CHECK(std::fabs(p.score() - p.score()) == 0.0);  // detached: no perturbation left behind
   return worst;
 }
 
@@ -127,20 +119,13 @@ TEST_CASE("saliency: Grad-CAM from a shared virtual bias's finite differences eq
   const std::vector<float> g(p.model.layer_output_grad(3), p.model.layer_output_grad(3) + C * U);
   std::vector<float> direct(U), via_frame(U, 0.0f);
   nn::gradcam_saliency(direct.data(), x.data(), g.data(), C, U);
-  int channel = 0;
-  double step = 0;
-  p.model.set_forward_hook([&](int layer, float* out, int) {
-    if (layer == 3)
-      for (int u = 0; u < U; ++u) out[channel * U + u] += float(step);
-  });
-  const double h = 1e-2;
-  for (channel = 0; channel < C; ++channel) {
-    step = h;
-    const double up = p.score();
-    step = -h;
-    const double a = (up - p.score()) / (2 * h) / U;  // d score / d b_c, over the locations
-    for (int u = 0; u < U; ++u) via_frame[size_t(u)] += float(a * x[size_t(channel) * U + u]);
+  nn::VirtualLayerProbe probe;
+  probe.attach(p.model, 3, p.x.data(), p.k);
+  for (int c = 0; c < C; ++c) {
+    const double a = probe.shared_bias(c, 1e-2) / U;  // d score / d b_c, over the locations
+    for (int u = 0; u < U; ++u) via_frame[size_t(u)] += float(a * x[size_t(c) * U + u]);
   }
+  probe.detach();
   double largest = 0;
   for (int u = 0; u < U; ++u) {
     CHECK(std::fmax(via_frame[size_t(u)], 0.0f) == doctest::Approx(direct[size_t(u)]).epsilon(1e-3).scale(1e-3));
@@ -169,6 +154,28 @@ TEST_CASE("saliency: grid maps and resampling put layer cells over the right pix
   std::vector<float> flat(64, 0.25f);
   nn::resample_to_input(image.data(), 28, 28, flat.data(), 8, 8, nn::layer_grid_map(m, 3));
   for (float v : image) CHECK(v == doctest::Approx(0.25f));
+}
+
+TEST_CASE("saliency: pointing hits within the tolerance, top-k ties by index, Pearson") {
+  // A 3x4 image with one object pixel at (1, 2).
+  std::vector<float> img(12, 0.0f);
+  img[1 * 4 + 2] = 1.0f;
+  CHECK(nn::pointing_hit(img.data(), 3, 4, 1 * 4 + 2, 0.5f, 0));
+  CHECK(!nn::pointing_hit(img.data(), 3, 4, 1 * 4 + 1, 0.5f, 0));
+  CHECK(nn::pointing_hit(img.data(), 3, 4, 1 * 4 + 1, 0.5f, 1));   // one pixel away
+  CHECK(!nn::pointing_hit(img.data(), 3, 4, 0 * 4 + 1, 0.5f, 1));  // diagonal: sqrt(2) > 1
+  CHECK(!nn::pointing_hit(img.data(), 3, 4, -1, 0.5f, 3));
+  const float values[6] = {0.5f, 2.0f, 0.5f, 2.0f, -1.0f, 0.5f};
+  int order[6];
+  nn::top_k_indices(values, 6, 4, order);
+  CHECK(order[0] == 1);
+  CHECK(order[1] == 3);
+  CHECK(order[2] == 0);
+  CHECK(order[3] == 2);
+  const float a[4] = {1, 2, 3, 4}, b[4] = {2, 4, 6, 8}, c[4] = {4, 3, 2, 1}, flat[4] = {1, 1, 1, 1};
+  CHECK(nn::pearson_correlation(a, b, 4) == doctest::Approx(1.0));
+  CHECK(nn::pearson_correlation(a, c, 4) == doctest::Approx(-1.0));
+  CHECK(nn::pearson_correlation(a, flat, 4) == 0.0);
 }
 
 TEST_CASE("place_on_canvas: every image is pasted whole at its recorded offset") {

@@ -1,6 +1,7 @@
 // saliency.cpp - see saliency.h.
 #include "engine/nn/saliency.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/nn/model.h"
@@ -114,6 +115,87 @@ int argmax_index(const float* values, int n) {
   for (int i = 1; i < n; ++i)
     if (values[i] > values[best]) best = i;
   return best;
+}
+
+bool pointing_hit(const float* image, int H, int W, int point, float threshold, int tolerance) {
+  if (point < 0 || point >= H * W) return false;
+  const int py = point / W, px = point % W;
+  for (int dy = -tolerance; dy <= tolerance; ++dy)
+    for (int dx = -tolerance; dx <= tolerance; ++dx) {
+      const int y = py + dy, x = px + dx;
+      if (dy * dy + dx * dx > tolerance * tolerance || y < 0 || y >= H || x < 0 || x >= W) continue;
+      if (image[y * W + x] >= threshold) return true;
+    }
+  return false;
+}
+
+void top_k_indices(const float* values, int n, int k, int* order) {
+  for (int i = 0; i < n; ++i) order[i] = i;
+  k = std::max(0, std::min(k, n));
+  std::partial_sort(order, order + k, order + n,
+                    [values](int a, int b) { return values[a] > values[b] || (values[a] == values[b] && a < b); });
+}
+
+double pearson_correlation(const float* a, const float* b, int n) {
+  if (n <= 0) return 0.0;
+  double ma = 0, mb = 0;
+  for (int i = 0; i < n; ++i) ma += a[i], mb += b[i];
+  ma /= n, mb /= n;
+  double sab = 0, saa = 0, sbb = 0;
+  for (int i = 0; i < n; ++i) {
+    const double da = a[i] - ma, db = b[i] - mb;
+    sab += da * db, saa += da * da, sbb += db * db;
+  }
+  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
+}
+
+void VirtualLayerProbe::reserve(int input_size, int max_act) {
+  x_.reserve(size_t(input_size));
+  input_.reserve(size_t(input_size));
+  act_.reserve(size_t(max_act));
+}
+
+void VirtualLayerProbe::attach(Model& m, int layer, const float* x, int k) {
+  model_ = &m, layer_ = layer, k_ = k, mode_ = kNone;
+  const Shape s = layer < 0 ? m.layer_input_shape(0) : m.layer_output_shape(layer);
+  channels_ = s.channels, positions_ = s.height * s.width;
+  x_.assign(x, x + m.input_size());
+  input_.assign(x, x + m.input_size());
+  m.set_forward_hook(nullptr);
+  m.forward(x_.data(), 1);
+  const float* a = layer < 0 ? x_.data() : m.layer_output(layer);
+  act_.assign(a, a + s.size());
+  m.set_forward_hook([this](int i, float* out, int) {
+    if (i == layer_ && mode_ != kNone) perturb(out);
+  });
+}
+
+void VirtualLayerProbe::detach() {
+  if (model_) model_->set_forward_hook(nullptr);
+  model_ = nullptr;
+}
+
+void VirtualLayerProbe::perturb(float* out) const {
+  const float w = float(step_);
+  for (int u = 0; u < positions_; ++u)
+    out[i_ * positions_ + u] += mode_ == kConv ? w * act_[size_t(j_) * positions_ + u] : w;  // y_i += w x_j, or += b
+}
+
+double VirtualLayerProbe::score(Mode mode, int i, int j, double step) {
+  mode_ = mode, i_ = i, j_ = j, step_ = step;
+  std::copy(x_.begin(), x_.end(), input_.begin());
+  if (layer_ < 0) perturb(input_.data());  // the virtual layer on the input itself
+  const double s = model_->forward(input_.data(), 1)[k_];
+  mode_ = kNone;
+  return s;
+}
+
+double VirtualLayerProbe::identity_conv(int i, int j, double h) {
+  return (score(kConv, i, j, h) - score(kConv, i, j, -h)) / (2 * h);
+}
+
+double VirtualLayerProbe::shared_bias(int c, double h) {
+  return (score(kBias, c, 0, h) - score(kBias, c, 0, -h)) / (2 * h);
 }
 
 }  // namespace nn

@@ -17,6 +17,7 @@
 //
 // Maps live on the layer's grid; resample_to_input puts them on the image's.
 #pragma once
+#include <vector>
 
 namespace nn {
 
@@ -57,5 +58,53 @@ void resample_to_input(float* out, int H, int W, const float* map, int h, int w,
 
 // Index of the largest entry (the first on ties); -1 when n <= 0.
 int argmax_index(const float* values, int n);
+
+// The pointing game's hit test (Zhang et al. 2016, as TorchRay): is a pixel
+// of the object mask - image (H, W) >= threshold - within `tolerance` pixels
+// (Euclidean) of `point` (a row-major index)?
+bool pointing_hit(const float* image, int H, int W, int point, float threshold, int tolerance);
+
+// order (n,) gets a permutation of 0..n-1 whose first k entries are the k
+// largest values, largest first, ties broken by index: the same set in every
+// build (std::sort alone may order ties differently between standard libraries).
+void top_k_indices(const float* values, int n, int k, int* order);
+
+// Pearson correlation of a and b (n,) in double; 0 when either is constant.
+double pearson_correlation(const float* a, const float* b, int n);
+
+// Central differences of output k of a model, at one input, with respect to
+// the parameters of a virtual layer really inserted after layer `layer`
+// (through Model::set_forward_hook; layer -1: on the input itself).  They
+// check that the frame's contributions, summed over locations, are those
+// parameters' gradients.  The probe must not move while attached.
+//
+//   probe.reserve(model.input_size(), largest_activation);   // once
+//   probe.attach(model, layer, x, k);
+//   double dW_ij = probe.identity_conv(i, j, 1e-3);  // vs sum_u g_{i,u} x_{j,u}
+//   double db_c = probe.shared_bias(c, 1e-3);        // vs sum_u g_{c,u}
+//   probe.detach();
+class VirtualLayerProbe {
+ public:
+  // Buffers for inputs of input_size floats and activations of up to max_act.
+  void reserve(int input_size, int max_act);
+  // Installs the hook on m and records layer's unperturbed output at x (one sample).
+  void attach(Model& m, int layer, const float* x, int k);
+  void detach();
+  // W = I + w E_ij, a 1x1 convolution: (score(w = h) - score(w = -h)) / 2h.
+  double identity_conv(int i, int j, double h);
+  // A bias b_c added at every location of channel c: the same difference.
+  double shared_bias(int c, double h);
+
+ private:
+  enum Mode { kNone, kConv, kBias };
+  double score(Mode mode, int i, int j, double step);
+  void perturb(float* out) const;
+  Model* model_ = nullptr;
+  int layer_ = -1, k_ = 0, channels_ = 0, positions_ = 0;
+  Mode mode_ = kNone;
+  int i_ = 0, j_ = 0;
+  double step_ = 0;
+  std::vector<float> x_, act_, input_;
+};
 
 }  // namespace nn

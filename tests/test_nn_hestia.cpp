@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/nn/hestia.h"
+#include "engine/nn/model.h"
 #include "engine/rng.h"
 
 TEST_CASE("hestia: closed form sinh(2z/T) / (cosh(2z/T) + e^(1/T)/2) equals the softmax expectation") {
@@ -86,4 +87,32 @@ TEST_CASE("hestia: default temperature, schedule and the Hessian sign") {
   CHECK(scales[1] < scales[0]);
   CHECK(scales[1] == doctest::Approx(std::exp(-0.25)));  // z = 0: sigmoid 1/2
   for (double s : scales) CHECK((s >= std::exp(-0.5) && s <= 1.0));
+}
+
+TEST_CASE("hestia: TernaryQat shows the forward quantized weights, restores the master copy and chains the gradient") {
+  pg::Rng rng(2);
+  nn::Model m;
+  REQUIRE(m.init(nn::mlp(3, {5}, 2), 4, rng));
+  nn::TernaryQat qat;
+  qat.init(m);
+  REQUIRE(qat.tensors() == 2);
+  const std::vector<float> before(m.params(), m.params() + m.num_params());
+  const double hard[2] = {0.0, 0.0}, soft[2] = {0.3, 0.2};
+  CHECK(qat.ternary_fraction(m) < 0.5);  // full precision
+  qat.quantize(m, hard, 1.0);
+  CHECK(qat.ternary_fraction(m) == 1.0);
+  qat.quantize(m, soft, 0.5);  // an evaluation forward in between keeps the master copy
+  for (int t = 0; t < qat.tensors(); ++t)
+    for (int i = 0; i < qat.count(t); ++i) CHECK(qat.master()[i + (t ? qat.count(0) : 0)] == before[size_t(qat.offset(t) + i)]);
+  // Gradient: restore() applies hestia_quantize_backward to the tensor's slice.
+  for (int i = 0; i < m.num_params(); ++i) m.grads()[i] = float(0.1 * (i % 7) - 0.3);
+  const std::vector<float> g(m.grads(), m.grads() + m.num_params());
+  qat.restore(m, soft, 0.5);
+  std::vector<float> expected(size_t(qat.count(0)), 0.0f);
+  nn::hestia_quantize_backward(expected.data(), g.data() + qat.offset(0), before.data() + qat.offset(0), qat.count(0), 0.3, 0.5);
+  for (int i = 0; i < qat.count(0); ++i) CHECK(m.grads()[qat.offset(0) + i] == expected[size_t(i)]);
+  for (int i = 0; i < m.num_params(); ++i) CHECK(m.params()[i] == before[size_t(i)]);  // master weights back
+  // Biases are neither quantized nor touched.
+  const int bias = qat.offset(0) + qat.count(0);
+  CHECK(m.grads()[bias] == g[size_t(bias)]);
 }

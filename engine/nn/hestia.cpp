@@ -1,8 +1,10 @@
 // hestia.cpp - see hestia.h.
 #include "engine/nn/hestia.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include "engine/nn/model.h"
 #include "engine/nn/nnmath.h"
 #include "engine/rng.h"
 
@@ -153,6 +155,73 @@ void hestia_temperature_scales(const double* traces, int count, double alpha, do
     const double s = 1 / (1 + detmath::exp(-kappa * z));
     scales[i] = detmath::exp(-alpha * s);
   }
+}
+
+void TernaryQat::init(const Model& m) {
+  offset_.clear(), count_.clear();
+  size_t total = 0;
+  int largest = 0;
+  for (int i = 0; i < m.num_layers(); ++i) {
+    const LayerKind k = m.layer_spec(i).kind;
+    if ((k != LayerKind::linear && k != LayerKind::conv2d) || m.weight_count(i) <= 0) continue;
+    offset_.push_back(m.param_offset(i));
+    count_.push_back(m.weight_count(i));
+    total += size_t(m.weight_count(i));
+    largest = m.weight_count(i) > largest ? m.weight_count(i) : largest;
+  }
+  master_.assign(total, 0.0f);
+  scratch_.assign(size_t(largest), 0.0f);
+  quantized_ = false;
+}
+
+void TernaryQat::quantize(Model& m, const double* temps, double pressure) {
+  size_t at = 0;
+  for (int t = 0; t < tensors(); ++t) {
+    float* w = m.params() + offset_[size_t(t)];
+    float* master = master_.data() + at;
+    if (!quantized_) std::copy(w, w + count_[size_t(t)], master);
+    hestia_quantize_forward(w, master, count_[size_t(t)], temps[t], pressure);
+    at += size_t(count_[size_t(t)]);
+  }
+  quantized_ = true;
+}
+
+void TernaryQat::restore(Model& m, const double* temps, double pressure) {
+  if (!quantized_) return;
+  size_t at = 0;
+  for (int t = 0; t < tensors(); ++t) {
+    const int n = count_[size_t(t)];
+    float* w = m.params() + offset_[size_t(t)];
+    float* g = m.grads() + offset_[size_t(t)];
+    const float* master = master_.data() + at;
+    std::fill(scratch_.begin(), scratch_.begin() + n, 0.0f);
+    hestia_quantize_backward(scratch_.data(), g, master, n, temps[t], pressure);
+    std::copy(scratch_.begin(), scratch_.begin() + n, g);
+    std::copy(master, master + n, w);
+    at += size_t(n);
+  }
+  quantized_ = false;
+}
+
+double TernaryQat::ternary_fraction(const Model& m) const {
+  long long hits = 0, total = 0;
+  size_t at = 0;
+  for (int t = 0; t < tensors(); ++t) {
+    const float* w = m.params() + offset_[size_t(t)];
+    const float* master = master_.data() + at;
+    const int n = count_[size_t(t)];
+    double mean_abs = 0;  // the tensor's scale 1/s, from the master weights
+    for (int i = 0; i < n; ++i) mean_abs += std::fabs(double(master[i]));
+    mean_abs = n > 0 ? mean_abs / n : 0;
+    if (!(mean_abs > kScaleFloor)) mean_abs = kScaleFloor;
+    for (int i = 0; i < n; ++i) {
+      const double level = double(w[i]) / mean_abs, nearest = level > 0.5 ? 1.0 : level < -0.5 ? -1.0 : 0.0;
+      hits += std::fabs(level - nearest) <= 1e-5;
+      ++total;
+    }
+    at += size_t(n);
+  }
+  return total > 0 ? double(hits) / double(total) : 0.0;
 }
 
 }  // namespace nn

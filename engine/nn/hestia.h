@@ -12,8 +12,12 @@
 // The softmax expectation has the closed form
 //   E[c] = sinh(2z/T) / (cosh(2z/T) + 1/2 e^(1/T)).
 #pragma once
+#include <cstddef>
+#include <vector>
 
 namespace nn {
+
+class Model;
 
 // sum_c c softmax_c(-(z - c)^2 / T) by the softmax itself (max-subtracted).
 double soft_ternary_softmax(double z, double T);
@@ -47,5 +51,39 @@ double hestia_temperature(int step, int total, double T0, double temp_scale, dou
 // (population std), scale_i = exp(-alpha sigmoid(kappa z_i)).  A higher trace
 // gives a LOWER temperature (the tensor hardens sooner).
 void hestia_temperature_scales(const double* traces, int count, double alpha, double kappa, double* scales);
+
+// Quantization-aware training through the trainer's hooks: keeps the
+// full-precision master copy of a model's weight tensors (linear and conv
+// weights; biases stay full precision) and shows the forward the quantized
+// blend.
+//
+//   qat.init(model);
+//   trainer.set_weight_hook([&](int r, nn::Model& m, bool) { qat.quantize(m, temps, pressure); });
+//   trainer.add_grad_transform([&](int r, nn::Model& m, const nn::Batch&) { qat.restore(m, temps, pressure); }, r);
+//
+// quantize() takes the master copy from the parameters unless they already
+// hold a quantized view (an evaluation forward between two steps), so the
+// optimizer always updates the master weights.  Allocation-free after init.
+class TernaryQat {
+ public:
+  void init(const Model& m);
+  int tensors() const { return int(offset_.size()); }
+  int offset(int t) const { return offset_[size_t(t)]; }
+  int count(int t) const { return count_[size_t(t)]; }
+  // params <- the blend of the master weights at temperature temps[t] per tensor.
+  void quantize(Model& m, const double* temps, double pressure);
+  // grads <- (d out / d w)^T grads for every tensor, params <- the master weights.
+  void restore(Model& m, const double* temps, double pressure);
+  const float* master() const { return master_.data(); }  // (total weights), tensor after tensor
+  // Share of the weights in m's parameters within 1e-5 (relative to the scale)
+  // of -1, 0 or +1 times their tensor's scale mean|master|: 1 after a hard
+  // quantize(), well below it for soft or full-precision weights.
+  double ternary_fraction(const Model& m) const;
+
+ private:
+  std::vector<int> offset_, count_;
+  std::vector<float> master_, scratch_;
+  bool quantized_ = false;
+};
 
 }  // namespace nn

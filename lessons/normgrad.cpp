@@ -67,7 +67,7 @@ class NormGrad : public TrainerLesson {
     declare_training(d, kDigits, 800, 0.01, kDigits, kMnist);
     d.params.choice("placement", "digit placement", &placement_, {"centred", "random"}, 1,
                     "random: every image is pasted at a random position on an empty canvas (16x16 for the 8x8 "
-                    "digits, 42x42 for MNIST), so the object's place varies and pointing at the centre stops "
+                    "digits, 36x36 for MNIST), so the object's place varies and pointing at the centre stops "
                     "working; centred: the data set's own images, where the digit always fills the middle.");
     d.params.choice("layer", "saliency layer", &layer_, {"input", "conv1", "conv2"}, 1,
                     "Where the virtual identity layer is inserted: the image itself, or the ReLU output "
@@ -83,7 +83,7 @@ class NormGrad : public TrainerLesson {
                     "Phase 2, for the fifth map: reduce the contribution at u by its norm, the sum or "
                     "the max of its entries.  conv1x1 + norm is NormGrad, bias + norm the gradient, "
                     "scale + sum gradient x input.").restarts = false;
-    d.preset("MNIST digits on a 42x42 canvas", "dataset=mnist");
+    d.preset("MNIST digits on a 36x36 canvas", "dataset=mnist");
     d.preset("the last convolution (Grad-CAM's usual layer)", "layer=conv2");
     d.preset("at the image itself (Grad-CAM's weights become one number)", "layer=input");
     d.preset("centred digits: the centre pixel wins the pointing game", "placement=centred");
@@ -150,7 +150,7 @@ class NormGrad : public TrainerLesson {
 
   void transform_data(data::Dataset& train, data::Dataset& test) const override {
     if (placement_ == 0 || !train.is_image()) return;
-    const int side = train.height <= 16 ? 2 * train.height : train.height * 3 / 2;
+    const int side = train.height <= 16 ? 2 * train.height : train.height + 8;  // MNIST: 36x36 (compute)
     train = data::place_on_canvas(train, side, side, seed_ * 7919 + 1);
     test = data::place_on_canvas(test, side, side, seed_ * 7919 + 2);
   }
@@ -166,7 +166,7 @@ class NormGrad : public TrainerLesson {
     trainer_.add_run("CNN", spec, std::make_unique<nn::SoftmaxCrossEntropy>(), adam);
   }
 
-  int view_refresh_steps() const override { return 50; }
+  int view_refresh_steps() const override { return H_ >= 28 ? 100 : 50; }  // MNIST: a refresh costs ~10x more
 
   void after_reset() override {
     const data::Dataset& test = trainer_.test_data();
@@ -237,7 +237,7 @@ class NormGrad : public TrainerLesson {
     clear_final();
   }
 
-  // Every refresh (every 50 steps and after the run): the maps and the
+  // Every refresh (every 50 or 100 steps and after the run): the maps and the
   // pointing game (one batched backward), deletion (six forwards), sanity
   // (one backward of the untrained network) and the frame checks (at most
   // 2 x kFdEntries single-image forwards).
@@ -581,7 +581,7 @@ void NormGrad::declare_text(Walkthrough& t) {
       .paragraph("Here the network is a small CNN (two 3x3 convolutions with ReLU and 2x2 max pooling on the "
                  "digits, 5x5 ones on MNIST, then 64 hidden units), trained with Adam; test accuracy "
                  "{test_acc:%.3f}.  By default each 8x8 digit is pasted at a random place on a 16x16 canvas, so "
-                 "the object is somewhere different in every image.  Every 50 steps one batched backward gives "
+                 "the object is somewhere different in every image.  Every 50 steps (100 on MNIST) one batched backward gives "
                  "x and g at the image and after each convolution block's ReLU for {images_evaluated:%.0f} fixed "
                  "test images; maps on the coarser grids are resampled bilinearly to the image.")
       .paragraph("The checks.  Pointing game: a map scores a hit when its maximum lies within 1 pixel of the "
@@ -604,7 +604,7 @@ void NormGrad::declare_text(Walkthrough& t) {
       .warning("Not the paper's setting: a 2-layer CNN on 8x8 digits instead of VGG16 / ResNet50 on PASCAL VOC "
                "and COCO.  The objects are digits pasted on an empty canvas (not the synthetic shapes the "
                "lesson plan mentions) and the mask is their ink, not a bounding box; the tolerance is 1 pixel "
-               "(TorchRay: 15 pixels at 224x224).  On MNIST the canvas is only 42x42 (compute), so the centre "
+               "(TorchRay: 15 pixels at 224x224).  On MNIST the canvas is only 36x36 (compute), so the centre "
                "pixel still often hits.  Deletion and model randomization are standard checks from other "
                "papers (Samek et al. 2017; Adebayo et al. 2018), added here; the sanity score is a Pearson "
                "correlation, not Adebayo's rank correlation.  The paper's class-sensitivity metric and its "
@@ -724,7 +724,7 @@ void NormGrad::draw_checks(const ViewContext&) const {
     ImGui::EndTable();
   }
   ImGui::PopTextWrapPos();
-  ImGui::TextDisabled("refreshed every 50 steps; %d test images", N_);
+  ImGui::TextDisabled("refreshed every %d steps; %d test images", view_refresh_steps(), N_);
 }
 
 }  // namespace

@@ -318,7 +318,7 @@ bool TrainerLesson::draw_data_status() const {
     const std::string text = std::string("The ") + name_of(dataset_) + " data pack could not be used: " + pack_status_.message;
     ui::error_box("##pack", text.c_str());
   } else {
-    ui::progress_box(name_of(dataset_), pack_status_.progress);
+    ui::download_box(name_of(dataset_), pack_status_.received_bytes, pack_status_.total_bytes);
   }
   return false;
 }

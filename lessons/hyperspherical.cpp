@@ -409,8 +409,12 @@ class Hyperspherical : public TrainerLesson {
     for (int r = 0; r < 2; ++r) {
       if (r) ImGui::SameLine();
       ImGui::BeginGroup();
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(plot::palette(r)), "%s",
-                         r == 0 ? "normalized: the unit sphere" : "plain softmax: raw features");
+      // The caption wraps within its plot's width (a phone is narrower than two captions).
+      ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);
+      ImGui::PushStyleColor(ImGuiCol_Text, plot::palette(r));
+      ImGui::TextWrapped("%s", r == 0 ? "normalized: the unit sphere" : "plain softmax: raw features");
+      ImGui::PopStyleColor();
+      ImGui::PopTextWrapPos();
       ImGui::PushID(r);
       plot::ScatterStyle style2;
       style2.radius = 2.5f;

@@ -99,6 +99,7 @@ void TrainerLesson::build(const data::Pack* pack) {
     configure_dataset(options);
     info.make(options, seed_, train, test);
   }
+  prepare_data(train, test);
   nn::TrainerConfig config;
   config.seed = seed_;
   config.batch_size = batch_;

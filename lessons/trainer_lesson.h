@@ -65,6 +65,9 @@ class TrainerLesson : public Lesson {
   // Knob values for a generated registry data set (after configure_toy for
   // the toys), e.g. options.set("p", 59) for modular addition.
   virtual void configure_dataset(data::DatasetOptions& /*options*/) const {}
+  // The train and test sets as loaded or generated, before the trainer takes
+  // them: a lesson may change them here (e.g. a per-image contrast, row_gain).
+  virtual void prepare_data(data::Dataset& /*train*/, data::Dataset& /*test*/) const {}
   // The trainer's settings and the optimizer (Adam at the lr knob) before the
   // runs are added: full batch, evaluation cadence, AdamW, betas...
   virtual void configure_trainer(nn::TrainerConfig& /*config*/, nn::OptimizerConfig& /*optimizer*/) const {}

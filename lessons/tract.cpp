@@ -460,6 +460,9 @@ void TractLesson::declare_text(Walkthrough& t) {
              "Live: whole test set after the run.", 100)
       .paper("Test accuracy, plain", "(no number quoted here)", "final_test_acc_plain", "%.1f%%",
              "The same network, init and batches without TrAct.", 100)
+      .note("Measured with the presets (seed 1): digits 140 against 200 steps to 95% (1.43x); MNIST, 800 steps, "
+            "300 against 380 steps to 92% (1.27x), final 94.4% against 93.6%; Fashion-MNIST, 800 steps, 540 "
+            "against 780 steps to 78% (1.44x), final 84.9% against 83.1%.")
       .note("The speed-up is in reaching the target; the final test accuracy of a short run on 1,437 digit "
             "images is not always higher with TrAct (it fits the training set faster and the small test set "
             "moves by single images).  The paper's claim is about training speed, with equal or better final "

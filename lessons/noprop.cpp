@@ -47,7 +47,7 @@ class NoPropLesson : public TrainerLesson {
  public:
   NoPropLesson()
       : accuracy_(outputs_.series("accuracy", {"step", "backprop", "noprop"})),
-        blocks_out_(outputs_.series("blocks", {"block", "loss", "weight", "abar", "snr"})),
+        blocks_out_(outputs_.series("blocks", {"block", "loss", "weight", "abar", "snr", "a", "b", "c"})),
         trajectory_(outputs_.array("trajectory")),
         shown_labels_(outputs_.array("trajectory_labels")),
         noprop_pred_(outputs_.array("test_predictions_noprop")) {}
@@ -177,6 +177,9 @@ class NoPropLesson : public TrainerLesson {
       blocks_out_.col(2)[t - 1] = float(0.5 * T * eta_ * s.dsnr[size_t(t)]);
       blocks_out_.col(3)[t - 1] = float(s.abar[size_t(t)]);
       blocks_out_.col(4)[t - 1] = float(s.snr[size_t(t)]);
+      blocks_out_.col(5)[t - 1] = float(s.a[size_t(t)]);
+      blocks_out_.col(6)[t - 1] = float(s.b[size_t(t)]);
+      blocks_out_.col(7)[t - 1] = float(s.c[size_t(t)]);
     }
     // Probe buffers for the cross-block check.
     probe_b_ = std::min(16, test.n);
@@ -323,7 +326,7 @@ class NoPropLesson : public TrainerLesson {
   double max_cross_ = NAN, min_own_ = NAN, schedule_residual_ = NAN;
   std::vector<double> block_smoothed_;
   Series& accuracy_;      // step, backprop, noprop (test accuracy at each NoProp evaluation)
-  Series& blocks_out_;    // per block t: smoothed loss, weight (T/2) eta dSNR, abar_t, SNR(t)
+  Series& blocks_out_;    // per block t: smoothed loss, weight (T/2) eta dSNR, abar_t, SNR(t), a_t, b_t, c_t
   Array& trajectory_;     // (shown, T + 1, C): z_0 .. z_T of the shown test points
   Array& shown_labels_;   // (shown,): their true classes (for the view; inference never reads them)
   Array& noprop_pred_;    // (n_test,): NoProp's predictions after the run (-1 before)

@@ -386,7 +386,7 @@ void NoPropLesson::declare_text(Walkthrough& t) {
       .paper("CIFAR-100 test accuracy, backprop", "47.80%", "test_acc_backprop", "%.1f%%",
              "Paper: the same backbone trained by backpropagation.  Live: an MLP with one block's widths.", 100)
       .note("Measured with the defaults (T = 10, 1,500 steps of 32, AdamW lr 1e-3): UCI digits, seeds 1/2/3: "
-            "NoProp 97.2/96.6/97.2% against backprop 97.7/97.5/96.9%; MNIST (seed 1) 93.7% against 95.0%; "
+            "NoProp 96.9/96.6/97.2% against backprop 97.7/97.5/96.9%; MNIST (seed 1) 93.7% against 95.0%; "
             "3-class spirals (3,000 steps, lr 0.01) 82.7% against 91.7%: each block must learn the spiral from "
             "x on its own.  As in the paper, NoProp lands a little below backprop.")
       .note("The paper also reports NoProp-CT 21.31% and NoProp-FM 37.57% on CIFAR-100 (continuous-time "

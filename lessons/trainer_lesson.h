@@ -73,8 +73,9 @@ class TrainerLesson : public Lesson {
   // the toys), e.g. options.set("p", 59) for modular addition.
   virtual void configure_dataset(data::DatasetOptions& /*options*/) const {}
   // The train and test sets as made (generated or unpacked), before the
-  // model is sized and the trainer takes them; a lesson may keep copies and
-  // narrow them, e.g. train on some classes and hold the others out.
+  // model is sized and the trainer takes them; a lesson may change them (a
+  // per-image contrast through row_gain), or keep copies and narrow them
+  // (train on some classes, hold the others out).
   virtual void prepare_data(data::Dataset& /*train*/, data::Dataset& /*test*/) {}
   // The trainer's settings and the optimizer (Adam at the lr knob) before the
   // runs are added: full batch, evaluation cadence, AdamW, betas...

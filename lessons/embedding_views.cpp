@@ -13,24 +13,6 @@ namespace {
 
 constexpr double kDeg = 180.0 / 3.14159265358979323846;
 
-// The fixed view of the sphere for dim = 3: rotate by yaw about z, then tilt
-// about x, and keep the first two coordinates (an orthographic projection).
-constexpr double kYaw = 0.6, kTilt = 0.5;
-void project(const float* v, int dim, float* xy) {
-  if (dim > 3) {  // not drawn (draw() says so)
-    xy[0] = xy[1] = 0.0f;
-    return;
-  }
-  if (dim == 2) {
-    xy[0] = v[0], xy[1] = v[1];
-    return;
-  }
-  const double cy = std::cos(kYaw), sy = std::sin(kYaw), ct = std::cos(kTilt), st = std::sin(kTilt);
-  const double x = cy * v[0] - sy * v[1], y = sy * v[0] + cy * v[1], z = v[2];
-  xy[0] = float(x);
-  xy[1] = float(ct * z - st * y);  // looking slightly from below the equator: z up
-}
-
 double angle_deg(const float* a, const float* b, int dim) {
   double dot = 0;
   for (int k = 0; k < dim; ++k) dot += double(a[k]) * b[k];
@@ -46,6 +28,24 @@ void normalize(float* v, int dim) {
 }
 
 }  // namespace
+
+// The fixed view of the sphere for dim = 3: rotate by yaw about z, then tilt
+// about x, and keep the first two coordinates (an orthographic projection).
+constexpr double kYaw = 0.6, kTilt = 0.5;
+void project_embedding(const float* v, int dim, float* xy) {
+  if (dim > 3) {  // not drawn (draw() says so)
+    xy[0] = xy[1] = 0.0f;
+    return;
+  }
+  if (dim == 2) {
+    xy[0] = v[0], xy[1] = v[1];
+    return;
+  }
+  const double cy = std::cos(kYaw), sy = std::sin(kYaw), ct = std::cos(kTilt), st = std::sin(kTilt);
+  const double x = cy * v[0] - sy * v[1], y = sy * v[0] + cy * v[1], z = v[2];
+  xy[0] = float(x);
+  xy[1] = float(ct * z - st * y);  // looking slightly from below the equator: z up
+}
 
 nn::ModelSpec cosine_embedding_model(int input_dim, int embed_dim, int classes) {
   nn::ModelSpec spec = nn::ModelSpec::vectors(input_dim);
@@ -105,9 +105,9 @@ void EmbeddingViews::refresh(nn::Trainer& trainer) {
     std::copy(w_raw, w_raw + size_t(C_) * D_, w);
     for (int k = 0; k < C_; ++k) {
       normalize(w + size_t(k) * D_, D_);
-      project(w + size_t(k) * D_, D_, &wxy_[r][size_t(k) * 2]);
+      project_embedding(w + size_t(k) * D_, D_, &wxy_[r][size_t(k) * 2]);
     }
-    for (int i = 0; i < n_; ++i) project(emb + size_t(i) * D_, D_, &xy_[r][size_t(i) * 2]);
+    for (int i = 0; i < n_; ++i) project_embedding(emb + size_t(i) * D_, D_, &xy_[r][size_t(i) * 2]);
     // class mean directions, then the mean angle of each embedding to its class's
     std::fill(mean_.begin(), mean_.end(), 0.0f);
     for (int i = 0; i < n_; ++i)

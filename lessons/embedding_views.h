@@ -27,6 +27,11 @@ namespace pg {
 // embedding the same way).
 nn::ModelSpec cosine_embedding_model(int input_dim, int embed_dim, int classes);
 
+// The 2-D drawing position xy (2,) of a unit vector v (dim,): v itself for
+// dim 2; for dim 3 the fixed view of the sphere (an orthographic projection
+// after a yaw and a tilt); (0, 0) beyond 3.
+void project_embedding(const float* v, int dim, float* xy);
+
 class EmbeddingViews {
  public:
   static constexpr int kRuns = 2;  // runs 0 and 1 of the trainer, side by side

@@ -463,26 +463,32 @@ void Ignite::declare_text(Walkthrough& t) {
 }
 
 void Ignite::draw_maps(const ViewContext& v) const {
-  const float side = std::max(v.font_size * 8, std::min(v.width / 3.0f - 8.0f, v.font_size * 16));
+  // Three maps in a row, the last one wider by its colour bar (ui/plots: 4.5
+  // font sizes); on a narrow slot (a phone) two rows, never wider than the slot.
+  const float spacing = ImGui::GetStyle().ItemSpacing.x, bar = v.font_size * 4.5f;
+  const bool two_rows = (v.width - 2 * spacing - bar) / 3.0f < v.font_size * 7;
+  const float side = two_rows ? std::max(v.font_size * 4, (v.width - spacing - bar) / 2.0f)
+                              : std::min((v.width - 2 * spacing - bar) / 3.0f, v.font_size * 16);
   float lo = INFINITY, hi = -INFINITY;
   for (float f : true_grid_) lo = std::min(lo, f), hi = std::max(hi, f);
   const float* maps[3] = {true_grid_.data(), grid_[kPlain].data(), grid_[kIgnite].data()};
   const char* titles[3] = {"true f (standardized)", "plain surrogate", "IGNITE surrogate"};
+  const char* short_titles[3] = {"true f", "plain", "IGNITE"};
   const char* ids[3] = {"##true", "##plain", "##ignite"};
   const float levels[1] = {0.0f};
   for (int m = 0; m < 3; ++m) {
-    if (m) ImGui::SameLine();
+    if (m && !(two_rows && m == 2)) ImGui::SameLine();
     ImGui::BeginGroup();
     plot::HeatmapStyle hs;
     hs.vmin = lo, hs.vmax = hi;
     hs.colorbar = m == 2;
-    hs.title = titles[m];
+    hs.title = side < v.font_size * 11 ? short_titles[m] : titles[m];
     hs.contour_levels = levels, hs.num_contours = 1;
     if (m > 0) {
       hs.path_xy = paths_[m - 1].data();
       hs.path_len = int(paths_[m - 1].size() / 2);
     }
-    plot::heatmap(ids[m], ImVec2(side, side), maps[m], kGrid, kGrid, hs);
+    plot::heatmap(ids[m], ImVec2(m == 2 ? side + bar : side, side), maps[m], kGrid, kGrid, hs);
     ImGui::EndGroup();
   }
   ImGui::TextDisabled("[−1, 1]², x₂ up; data only below x₂ = 0; colors clipped to the true range; paths: ascent from "

@@ -148,7 +148,7 @@ class NormGrad : public TrainerLesson {
     by_method_ = &outputs_.series("checks_by_method", {"method", "pointing", "deletion_drop", "sanity_corr"});
   }
 
-  void transform_data(data::Dataset& train, data::Dataset& test) const override {
+  void prepare_data(data::Dataset& train, data::Dataset& test) override {
     if (placement_ == 0 || !train.is_image()) return;
     const int side = train.height <= 16 ? 2 * train.height : train.height + 8;  // MNIST: 36x36 (compute)
     train = data::place_on_canvas(train, side, side, seed_ * 7919 + 1);

@@ -1,6 +1,7 @@
 // packs.cpp - see packs.h.
 #include "lessons/packs.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -76,10 +77,16 @@ PackStatus request_pack(const std::string& name) {
 
 void set_pack_fetcher(PackFetcher fetcher) { g_fetcher = fetcher; }
 
-void pack_progress(const std::string& name, double fraction) {
+void pack_progress(const std::string& name, double received_bytes, double total_bytes) {
   auto it = entries().find(name);
-  if (it != entries().end() && it->second.status.state == PackState::loading)
-    it->second.status.progress = float(fraction < 0 ? 0 : fraction > 1 ? 1 : fraction);
+  if (it == entries().end() || it->second.status.state != PackState::loading) return;
+  // The numbers come from the page: keep them finite, non-negative, received <= total.
+  auto clean = [](double v) { return std::isfinite(v) && v > 0 ? v : 0.0; };
+  PackStatus& st = it->second.status;
+  st.total_bytes = clean(total_bytes);
+  st.received_bytes = clean(received_bytes);
+  if (st.total_bytes > 0 && st.received_bytes > st.total_bytes) st.received_bytes = st.total_bytes;
+  st.progress = st.total_bytes > 0 ? float(st.received_bytes / st.total_bytes) : 0.0f;
 }
 
 void pack_arrived(const std::string& name, const uint8_t* bytes, size_t size, const std::string& error) {

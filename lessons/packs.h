@@ -20,7 +20,9 @@ enum class PackState { loading, ready, failed };
 
 struct PackStatus {
   PackState state = PackState::loading;
-  float progress = 0;          // 0..1 while loading (page only)
+  float progress = 0;          // 0..1 while loading (page only; 0 while the size is unknown)
+  double received_bytes = 0;   // while loading (page only)
+  double total_bytes = 0;      // the download's size, 0 while unknown
   std::string message;         // what went wrong, when failed
   const data::Pack* pack = nullptr;  // when ready
 };
@@ -34,7 +36,8 @@ PackStatus request_pack(const std::string& name);
 // pack_progress and pack_arrived.  Without one (native, node) packs are files.
 using PackFetcher = void (*)(const std::string& name);
 void set_pack_fetcher(PackFetcher fetcher);
-void pack_progress(const std::string& name, double fraction);
+// received of total bytes so far (total 0: the server did not say).
+void pack_progress(const std::string& name, double received_bytes, double total_bytes);
 // bytes (size bytes) are parsed and copied; the caller keeps ownership.
 void pack_arrived(const std::string& name, const uint8_t* bytes, size_t size, const std::string& error);
 

@@ -35,14 +35,27 @@ TrainerLesson::TrainerLesson()
 
 void TrainerLesson::declare_training(Declaration& d, int default_dataset, int default_steps, double default_lr,
                                      int first_dataset, int last_dataset, int min_batch, int default_batch) {
-  ParamList& p = d.params;
   // The choice lists only the lesson's range; dataset_ stays a global id.
+  std::vector<int> ids;
+  for (int i = first_dataset; i <= last_dataset; ++i) ids.push_back(i);
+  declare_training(d, ids, default_dataset, default_steps, default_lr, min_batch, default_batch);
+}
+
+void TrainerLesson::declare_training(Declaration& d, const std::vector<int>& datasets, int default_dataset,
+                                     int default_steps, double default_lr, int min_batch, int default_batch,
+                                     const char* dataset_help) {
+  ParamList& p = d.params;
+  dataset_ids_ = datasets;
   std::vector<std::string> keys;
-  for (int i = first_dataset; i <= last_dataset; ++i) keys.push_back(key_of(i));
-  first_dataset_ = first_dataset;
-  p.choice("dataset", "data set", &dataset_choice_, keys, default_dataset - first_dataset,
-           "2-D toys (blobs, moons, spirals, rings) show decision regions; the image sets (UCI 8x8 digits, "
-           "MNIST and Fashion-MNIST subsets) train a small network on real images.");
+  int default_index = 0;
+  for (size_t i = 0; i < datasets.size(); ++i) {
+    keys.push_back(key_of(datasets[i]));
+    if (datasets[i] == default_dataset) default_index = int(i);
+  }
+  p.choice("dataset", "data set", &dataset_choice_, keys, default_index,
+           dataset_help ? dataset_help
+                        : "2-D toys (blobs, moons, spirals, rings) show decision regions; the image sets (UCI 8x8 "
+                          "digits, MNIST and Fashion-MNIST subsets) train a small network on real images.");
   p.integer("steps", "training steps", &steps_, 50, 20000, default_steps,
             "Length of the run: optimizer steps on mini-batches.  Both models take the same steps.", true);
   ParamSpec& lr = p.real("lr", "learning rate", &lr_, 1e-4, 1.0, default_lr,
@@ -56,7 +69,7 @@ void TrainerLesson::declare_training(Declaration& d, int default_dataset, int de
 // ------------------------------------------------------------------- running
 void TrainerLesson::reset(uint64_t seed) {
   seed_ = seed;
-  dataset_ = first_dataset_ + dataset_choice_;
+  dataset_ = dataset_ids_[dataset_choice_];
   built_ = false;
   final_eval_done_ = false;
   finished_ = false;
@@ -99,7 +112,7 @@ void TrainerLesson::build(const data::Pack* pack) {
     configure_dataset(options);
     info.make(options, seed_, train, test);
   }
-  transform_data(train, test);
+  prepare_data(train, test);
   nn::TrainerConfig config;
   config.seed = seed_;
   config.batch_size = batch_;
@@ -319,7 +332,7 @@ bool TrainerLesson::draw_data_status() const {
     const std::string text = std::string("The ") + name_of(dataset_) + " data pack could not be used: " + pack_status_.message;
     ui::error_box("##pack", text.c_str());
   } else {
-    ui::progress_box(name_of(dataset_), pack_status_.progress);
+    ui::download_box(name_of(dataset_), pack_status_.received_bytes, pack_status_.total_bytes);
   }
   return false;
 }

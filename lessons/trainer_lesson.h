@@ -45,6 +45,13 @@ class TrainerLesson : public Lesson {
   void declare_training(Declaration& d, int default_dataset, int default_steps, double default_lr,
                         int first_dataset = kBlobs, int last_dataset = kFashionMnist, int min_batch = 8,
                         int default_batch = 32);
+  // The same with the `dataset` choice listing exactly these registry
+  // indices (in this order), for a lesson whose method needs some data sets
+  // and not others (e.g. more than two classes); `dataset_help` replaces
+  // the knob's generic help when given.
+  void declare_training(Declaration& d, const std::vector<int>& datasets, int default_dataset, int default_steps,
+                        double default_lr, int min_batch = 8, int default_batch = 32,
+                        const char* dataset_help = nullptr);
   // The standard views, for the lesson to declare in its chosen order:
   //   "regions" decision regions of every run (2-D data) or confusion matrices (images)
   //   "curves"  training loss and test accuracy against steps
@@ -65,9 +72,11 @@ class TrainerLesson : public Lesson {
   // Knob values for a generated registry data set (after configure_toy for
   // the toys), e.g. options.set("p", 59) for modular addition.
   virtual void configure_dataset(data::DatasetOptions& /*options*/) const {}
-  // The data once loaded or generated, before the network is chosen: a
-  // lesson may rewrite both sets (e.g. paste the images onto a larger canvas).
-  virtual void transform_data(data::Dataset& /*train*/, data::Dataset& /*test*/) const {}
+  // The train and test sets as made (generated or unpacked), before the
+  // model is sized and the trainer takes them; a lesson may change them (a
+  // per-image contrast through row_gain), or keep copies and narrow them
+  // (train on some classes, hold the others out).
+  virtual void prepare_data(data::Dataset& /*train*/, data::Dataset& /*test*/) {}
   // The trainer's settings and the optimizer (Adam at the lr knob) before the
   // runs are added: full batch, evaluation cadence, AdamW, betas...
   virtual void configure_trainer(nn::TrainerConfig& /*config*/, nn::OptimizerConfig& /*optimizer*/) const {}
@@ -118,7 +127,8 @@ class TrainerLesson : public Lesson {
   bool built_ = false;
   bool final_eval_done_ = false;
   PackStatus pack_status_;
-  int dataset_choice_ = 0, first_dataset_ = kBlobs;
+  int dataset_choice_ = 0;
+  std::vector<int> dataset_ids_ = {kBlobs};  // the registry index of each entry of the `dataset` choice
   int top_k_ = 2;
   bool finished_ = false;
   bool regions_declared_ = false;  // decision grids are computed only for lessons that show them

@@ -3,6 +3,7 @@
 // packs are built in memory; the real ones in build/data are checked when present.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -205,8 +206,19 @@ TEST_CASE("a pack the page delivers twice, or after a failure, is ignored safely
   pg::PackStatus st = pg::request_pack("digits");
   CHECK(st.state == pg::PackState::loading);
   CHECK(fetched == "digits");
-  pg::pack_progress("digits", 0.5);
+  pg::pack_progress("digits", 500, 1000);
   CHECK(pg::request_pack("digits").progress == doctest::Approx(0.5));
+  CHECK(pg::request_pack("digits").received_bytes == 500);
+  CHECK(pg::request_pack("digits").total_bytes == 1000);
+  // Whatever the page says, the numbers stay sane: unknown size, NaN, received > total.
+  pg::pack_progress("digits", 300, 0);
+  CHECK(pg::request_pack("digits").progress == 0);
+  CHECK(pg::request_pack("digits").received_bytes == 300);
+  pg::pack_progress("digits", NAN, -5);
+  CHECK(pg::request_pack("digits").received_bytes == 0);
+  pg::pack_progress("digits", 2000, 1000);
+  CHECK(pg::request_pack("digits").received_bytes == 1000);
+  CHECK(pg::request_pack("digits").progress == 1);
   const uint8_t garbage[10] = {1, 2, 3};
   pg::pack_arrived("digits", garbage, sizeof garbage, "");
   CHECK(pg::request_pack("digits").state == pg::PackState::failed);
@@ -216,7 +228,7 @@ TEST_CASE("a pack the page delivers twice, or after a failure, is ignored safely
   pg::pack_arrived("digits", nullptr, 0, "network error");
   pg::pack_arrived("never-asked", good.data(), good.size(), "");
   CHECK(pg::request_pack("digits").state == pg::PackState::failed);
-  pg::pack_progress("never-asked", 2.0);
+  pg::pack_progress("never-asked", 2.0, 1.0);
   pg::set_pack_fetcher(nullptr);
   pg::clear_pack_cache();
 }

@@ -65,7 +65,7 @@ TEST_CASE("icl-gd: more layers, more GD steps, lower error beyond n = d") {
 }
 
 TEST_CASE("icl-gd: the same numbers however the units are split into frames") {
-  auto run = [](int per_call) { return lesson_test::metrics_after_run("icl-gd", {{"noise", "0.2"}}, 9, per_call); };
+  auto run = [](int per_call) { return lesson_test::metrics_after_run("icl-gd", {{"noise", "0.2"}, {"d", "5"}, {"layers", "2"}}, 9, per_call); };
   CHECK(run(1) == run(7));
 }
 

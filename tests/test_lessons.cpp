@@ -196,7 +196,9 @@ TEST_CASE("every lesson resets, steps and reports finite metrics") {
     CHECK(!metrics.items().empty());
     for (const Metric& m : metrics.items()) {
       CAPTURE(m.key);
-      if (!m.timing) CHECK(std::isfinite(m.value));
+      // Mid-run, a metric declared may-be-undefined (a step count to a target
+      // not reached yet, a check done when the run ends) may still be NaN.
+      if (!m.timing && !may_be_undefined(s.metric_docs(), m.key)) CHECK(std::isfinite(m.value));
     }
     // Continuous lessons finish a measuring run on their own; then their
     // timings exist too.

@@ -2,8 +2,8 @@
 // the full (b >= n) and batch (b < n) branches of TrAct's first-layer gradient
 // agree to 1e-10 in float64, from G and from grad_W = G^T A alike; lambda -> 0
 // with b < n gives the activation step (g~ A^T = b G^T: dZ = -eta b G);
-// lambda -> inf gives lambda g~ -> G^T A.  (nn::tract_transform, the trainer
-// wrapper, has no test yet: the tract lesson that uses it is not written.)
+// lambda -> inf gives lambda g~ -> G^T A; the trainer wrapper nn::tract_transform
+// applies the full branch's result to a model's first layer.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -83,4 +83,38 @@ TEST_CASE("tract: lambda -> 0 with b < n is the activation step; lambda -> inf g
     prev = e;
   }
   CHECK(prev < 1e-2);
+}
+
+// nn::tract_transform, the trainer's gradient transform: on a one-layer model
+// (Z = logits, so G = dout) it turns the float gradient G^T A into the full
+// branch's G^T A (A^T A / b + lambda I)^-1 (float rounding only) and leaves
+// the bias gradient alone.
+TEST_CASE("tract: the trainer transform gives TrAct's gradient on the first layer and keeps the bias gradient") {
+  const int b = 6, n = 9, m = 4;
+  const double lambda = 0.1;
+  pg::Rng rng(5);
+  nn::Model model;
+  REQUIRE(model.init(nn::mlp(n, {}, m), b, rng));
+  std::vector<float> x(size_t(b) * n), dout(size_t(b) * m);
+  for (float& v : x) v = float(rng.normal());
+  for (float& v : dout) v = float(rng.normal());
+  model.forward(x.data(), b);
+  model.zero_grad();
+  model.backward(dout.data());
+  const std::vector<float> bias_before(model.grads() + model.weight_count(0),
+                                       model.grads() + model.param_count(0));
+  nn::Batch batch;
+  batch.x = x.data();
+  batch.B = b;
+  nn::tract_transform(lambda)(0, model, batch);
+  std::vector<double> G(dout.begin(), dout.end()), A(x.begin(), x.end()), want(size_t(m) * n);
+  REQUIRE(nn::tract_gradient_from_G_full(G.data(), A.data(), b, m, n, lambda, want.data()));
+  double err = 0, scale = 0;
+  for (int i = 0; i < m * n; ++i) {
+    err = std::max(err, std::fabs(double(model.grads()[i]) - want[size_t(i)]));
+    scale = std::max(scale, std::fabs(want[size_t(i)]));
+  }
+  CHECK(scale > 0.01);
+  CHECK(err <= 1e-5 * scale);
+  for (int i = 0; i < m; ++i) CHECK(model.grads()[model.weight_count(0) + i] == bias_before[size_t(i)]);
 }

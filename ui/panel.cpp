@@ -107,6 +107,20 @@ void progress_box(const char* what, float fraction) {
                      overlay);
 }
 
+void download_box(const char* what, double received_bytes, double total_bytes) {
+  char overlay[128];
+  const double mb = 1.0 / (1024.0 * 1024.0);
+  if (total_bytes > 0)
+    std::snprintf(overlay, sizeof overlay, "loading %s: %.1f of %.1f MB", what, received_bytes * mb, total_bytes * mb);
+  else if (received_bytes > 0)
+    std::snprintf(overlay, sizeof overlay, "loading %s: %.1f MB", what, received_bytes * mb);
+  else
+    std::snprintf(overlay, sizeof overlay, "loading %s: connecting", what);
+  const float fraction = total_bytes > 0 ? float(received_bytes / total_bytes) : 0.0f;
+  ImGui::ProgressBar(fraction, ImVec2(std::fmin(ImGui::GetFontSize() * 20, ImGui::GetContentRegionAvail().x), 0),
+                     overlay);
+}
+
 void metric(const char* label, const char* fmt, double value) {
   ImGui::TextUnformatted(label);
   // Values line up in a column unless the label is longer than it.

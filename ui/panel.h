@@ -30,6 +30,8 @@ void warning_box(const char* id, const char* text);
 void error_box(const char* id, const char* text);
 // "loading <what>: 45%" as a progress bar.
 void progress_box(const char* what, float fraction);
+// A download: "loading MNIST: 2.1 of 7.9 MB"; total 0 (unknown) shows what has arrived.
+void download_box(const char* what, double received_bytes, double total_bytes);
 
 // A labelled live number; NaN shows "-".
 void metric(const char* label, const char* fmt, double value);

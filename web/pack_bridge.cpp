@@ -25,8 +25,8 @@ void install_pack_bridge() {
 
 // Called by web/shell.js while a pack downloads and when it has arrived.
 extern "C" {
-EMSCRIPTEN_KEEPALIVE void pg_pack_progress(const char* name, double fraction) {
-  pg::pack_progress(name ? name : "", fraction);
+EMSCRIPTEN_KEEPALIVE void pg_pack_progress(const char* name, double received_bytes, double total_bytes) {
+  pg::pack_progress(name ? name : "", received_bytes, total_bytes);
 }
 
 // bytes is a buffer the page allocated with malloc; it is freed here.

@@ -486,7 +486,8 @@
   const fetchedPacks = new Set();
   async function fetchPack(name) {
     fetchedPacks.add(String(name));
-    const report = (fraction) => Module.ccall('pg_pack_progress', null, ['string', 'number'], [name, fraction]);
+    const report = (received, total) =>
+      Module.ccall('pg_pack_progress', null, ['string', 'number', 'number'], [name, received, total]);
     const deliver = (bytes, error) => {
       let ptr = 0;
       if (bytes && bytes.length) {
@@ -508,7 +509,7 @@
         if (done) break;
         chunks.push(value);
         received += value.length;
-        if (total) report(Math.min(1, received / total));
+        report(received, total);
       }
       const bytes = new Uint8Array(received);
       let offset = 0;

@@ -14,12 +14,15 @@ const char* target_kind_name(TargetKind kind) {
 }
 
 void Dataset::row(int i, float* out) const {
+  const float gain = row_gain.empty() ? 1.0f : row_gain[size_t(i)];
   if (!x.empty()) {
     const float* src = x.data() + size_t(i) * dim;
-    for (int k = 0; k < dim; ++k) out[k] = src[k];
+    if (row_gain.empty()) for (int k = 0; k < dim; ++k) out[k] = src[k];
+    else for (int k = 0; k < dim; ++k) out[k] = src[k] * gain;
   } else {
     const uint8_t* src = pixels.data() + size_t(i) * dim;
-    for (int k = 0; k < dim; ++k) out[k] = float(src[k]) * pixel_scale;
+    const float scale = pixel_scale * gain;
+    for (int k = 0; k < dim; ++k) out[k] = float(src[k]) * scale;
   }
 }
 
@@ -67,6 +70,7 @@ static void append_row(Dataset& d, const Dataset& all, int i, int label) {
   if (!all.x.empty()) d.x.insert(d.x.end(), all.x.begin() + size_t(i) * all.dim, all.x.begin() + size_t(i + 1) * all.dim);
   else d.pixels.insert(d.pixels.end(), all.pixels.begin() + size_t(i) * all.dim, all.pixels.begin() + size_t(i + 1) * all.dim);
   d.y.push_back(label);
+  if (!all.row_gain.empty()) d.row_gain.push_back(all.row_gain[size_t(i)]);
   const size_t w = size_t(all.target_width);
   if (all.target_kind == TargetKind::label_set)
     d.label_sets.insert(d.label_sets.end(), all.label_sets.begin() + i * w, all.label_sets.begin() + (i + 1) * w);

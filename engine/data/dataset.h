@@ -28,6 +28,10 @@ struct Dataset {
   std::vector<float> x;                     // (n, dim) when stored as floats, else empty
   std::vector<uint8_t> pixels;              // (n, dim) when stored as bytes: value = pixel * pixel_scale
   float pixel_scale = 1.0f;
+  // Optional per-row gain (n,): row i's features are multiplied by
+  // row_gain[i] when read (a per-image contrast, kept apart from the stored
+  // bytes).  Empty: gain 1.
+  std::vector<float> row_gain;
   std::vector<int> y;                       // (n,) labels in [0, classes)
   TargetKind target_kind = TargetKind::label;
   int target_width = 1;                     // positives per row (label_set) or floats per row (vector)

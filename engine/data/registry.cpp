@@ -3,6 +3,7 @@
 #include "engine/data/registry.h"
 
 #include "engine/data/generated.h"
+#include "engine/data/posterior.h"
 #include "engine/data/toy.h"
 
 namespace data {
@@ -69,6 +70,13 @@ void make_scenes(const DatasetOptions& o, uint64_t seed, Dataset& train, Dataset
   test = subset(all, te.data(), int(te.size()));
 }
 
+void make_posterior_split(const DatasetOptions& o, uint64_t seed, Dataset& train, Dataset& test) {
+  const DatasetInfo& info = *find_dataset("known-posterior");
+  Dataset all = make_known_posterior(int(info.knob(o, "n")), int(info.knob(o, "classes")),
+                                     info.knob(o, "sharpness"), seed);
+  train_test_split(all, float(info.knob(o, "test_frac")), seed + 1, train, test);
+}
+
 std::vector<DatasetKnob> toy_knobs(double noise) {
   return {{"n", "points", 30, 5000, 900, true, "Points generated (train and test together)."},
           {"classes", "classes", 2, 64, 3, true, "Number of classes (moons always has 2)."},
@@ -104,6 +112,13 @@ std::vector<DatasetInfo> build_registry() {
                 {"noise", "noise", 0, 2, 0.3, false, "Std of the Gaussian added to each feature."},
                 {"test_frac", "test fraction", 0.05, 0.9, 0.25, false, "Share of scenes held out for testing."}},
                &make_scenes});
+  r.push_back({"known-posterior", "2-D points with a known P(y|x)", DatasetSource::generated, TargetKind::label, true,
+               {{"n", "points", 100, 50000, 8000, true, "Points generated (train and test together)."},
+                {"classes", "classes", 2, 16, 4, true, "Number of classes, each on two opposite sides of the circle."},
+                {"sharpness", "sharpness", 0.25, 30, 4, false,
+                 "P(y = k | x) = softmax(-sharpness * distance to class k's nearer centre): larger is less noisy."},
+                {"test_frac", "test fraction", 0.05, 0.9, 0.5, false, "Share of each class held out for testing."}},
+               &make_posterior_split});
   return r;
 }
 

@@ -201,7 +201,8 @@ class Hyperspherical : public TrainerLesson {
     scratch_logits_.assign(size_t(n_all_) * (K_ + N_), 0.0f);
     std::vector<float> labels(all_test_.y.begin(), all_test_.y.end());
     labels_out_.set({n_all_}, labels.data());
-    const std::vector<float> zeros(size_t(n_all_) * (K_ + N_), 0.0f);
+    // Zeros for every output below: (n_all, D), (K + N, D), (n_all, K + N).
+    const std::vector<float> zeros(size_t(std::max(n_all_, K_ + N_)) * size_t(std::max(D_, K_ + N_)), 0.0f);
     embeddings_.set({n_all_, D_}, zeros.data());
     features_plain_.set({n_all_, D_}, zeros.data());
     weights_.set({K_ + N_, D_}, zeros.data());

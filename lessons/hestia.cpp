@@ -34,7 +34,7 @@ const LessonInfo kInfo = {
     2026,
     "",
     "https://github.com/hestia2026/Hestia",
-    "D. Training methods",
+    "D. Trainers and optimizers",
     LessonKind::trainer,
     Stepping::on_play,
     "Ternary weights by a softmax expectation annealed to hard rounding, with per-layer temperatures from "

@@ -4,6 +4,7 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
@@ -96,6 +97,16 @@ inline const pg::Array& output_array(pg::Session& s, const char* key) {
   const pg::Array* a = s.lesson().outputs().find_array(key);
   REQUIRE_MESSAGE(a != nullptr, key);
   return *a;
+}
+
+// Every metric the open lesson reports now is finite (timings too).
+inline void check_metrics_finite(pg::Session& s) {
+  pg::MetricList m;
+  s.lesson().metrics(m);
+  for (const pg::Metric& x : m.items()) {
+    CAPTURE(x.key);
+    CHECK(std::isfinite(x.value));
+  }
 }
 
 }  // namespace lesson_test

@@ -17,14 +17,7 @@
 using namespace pg;
 using lesson_test::metric;
 using lesson_test::run_to_end;
-
-namespace {
-const Array& array(Session& s, const char* key) {
-  const Array* a = s.lesson().outputs().find_array(key);
-  REQUIRE_MESSAGE(a != nullptr, key);
-  return *a;
-}
-}  // namespace
+using lesson_test::output_array;
 
 TEST_CASE("d3s-grpo: the last batch obeys the selection rules; D3S beats GRPO per token") {
   for (const char* selection : {"across-groups", "within-groups"}) {
@@ -38,11 +31,11 @@ TEST_CASE("d3s-grpo: the last batch obeys the selection rules; D3S beats GRPO pe
     run_to_end(s);
     CHECK(s.lesson().problem().empty());
     CHECK(metric(s, "maxvar_vs_bruteforce_ok") == 1);
-    const Array& rewards = array(s, "rewards");
-    const Array& adv = array(s, "advantages");
-    const Array& ks = array(s, "kept_samples");
-    const Array& kt = array(s, "kept_tokens");
-    const Array& sc = array(s, "token_scores");
+    const Array& rewards = output_array(s, "rewards");
+    const Array& adv = output_array(s, "advantages");
+    const Array& ks = output_array(s, "kept_samples");
+    const Array& kt = output_array(s, "kept_tokens");
+    const Array& sc = output_array(s, "token_scores");
     const int B = int(adv.shape[0]), G = int(adv.shape[1]), L = int(kt.shape[1]), n = B * G;
     REQUIRE(n == 128);
     for (int g = 0; g < B; ++g) {  // equal rewards -> zero advantage

@@ -14,6 +14,7 @@
 #include "web/session.h"
 
 using namespace pg;
+using lesson_test::output_array;
 using lesson_test::metric;
 
 namespace {
@@ -23,11 +24,10 @@ const char* const kModels[] = {"softmax", "linear", "random_features", "normaliz
 void open_run(Session& s, uint64_t seed, std::initializer_list<std::pair<const char*, const char*>> knobs = {}) {
   lesson_test::open_and_run(s, "dsf", seed, knobs);
 }
-const Array& array(Session& s, const char* key) { return lesson_test::output_array(s, key); }
 
 // p = R key: (L, n) from the exported keys (L, 32) and projection (n, 32).
 std::vector<double> projected(Session& s) {
-  const Array &K = array(s, "keys"), &R = array(s, "projection");
+  const Array &K = output_array(s, "keys"), &R = output_array(s, "projection");
   const int L = int(K.shape[0]), d = int(K.shape[1]), n = int(R.shape[0]);
   std::vector<double> p(size_t(L) * n, 0.0);
   for (int i = 0; i < L; ++i)
@@ -64,7 +64,7 @@ TEST_CASE("dsf: S6 with A = 0 is unnormalized linear attention (Phi_ij = delta_j
   Session s;
   open_run(s, 3, {{"decay", "0"}, {"n", "8"}});
   const std::vector<double> p = projected(s);
-  const Array &phi = array(s, "phi_s6"), &delta = array(s, "s6_delta");
+  const Array &phi = output_array(s, "phi_s6"), &delta = output_array(s, "s6_delta");
   const int L = int(phi.shape[0]), n = 8;
   double err = 0;
   for (int i = 0; i < L; ++i)
@@ -77,7 +77,7 @@ TEST_CASE("dsf: S6 with A = 0 is unnormalized linear attention (Phi_ij = delta_j
   // With decay the same entries shrink: the check can fail.
   Session t;
   open_run(t, 3, {{"decay", "1"}, {"n", "8"}});
-  CHECK(array(t, "phi_s6").f[size_t(L - 1) * L] != doctest::Approx(phi.f[size_t(L - 1) * L]));
+  CHECK(output_array(t, "phi_s6").f[size_t(L - 1) * L] != doctest::Approx(phi.f[size_t(L - 1) * L]));
 }
 
 TEST_CASE("dsf: linear attention's rows sum to 1, normalized attention's do not; the export recomputes Phi") {
@@ -86,7 +86,7 @@ TEST_CASE("dsf: linear attention's rows sum to 1, normalized attention's do not;
   CHECK(metric(s, "linear_row_sum_max_dev") < 1e-5);
   CHECK(metric(s, "normalized_row_sum_max_dev") > 0.1);  // method-notes 10: q.k / exp(W_n x_i)
   // Softmax: recompute from the exported keys and sharpness 4.
-  const Array &K = array(s, "keys"), &phi_soft = array(s, "phi_softmax");
+  const Array &K = output_array(s, "keys"), &phi_soft = output_array(s, "phi_softmax");
   const int L = int(K.shape[0]), d = int(K.shape[1]);
   double err = 0;
   for (int i = 0; i < L; ++i) {
@@ -104,8 +104,8 @@ TEST_CASE("dsf: linear attention's rows sum to 1, normalized attention's do not;
   CHECK(err < 1e-5);
   // Normalized: p_i . p_j / exp(log_eta_i).
   const std::vector<double> p = projected(s);
-  const Array &phi_norm = array(s, "phi_normalized"), &log_eta = array(s, "normalized_log_eta");
-  const int n = int(array(s, "projection").shape[0]);
+  const Array &phi_norm = output_array(s, "phi_normalized"), &log_eta = output_array(s, "normalized_log_eta");
+  const int n = int(output_array(s, "projection").shape[0]);
   err = 0;
   for (int i = 0; i < L; ++i)
     for (int j = 0; j <= i; ++j) {
@@ -115,11 +115,11 @@ TEST_CASE("dsf: linear attention's rows sum to 1, normalized attention's do not;
     }
   CHECK(err < 1e-4);
   // y = Phi u for every model, from the export.
-  const Array& u = array(s, "u");
+  const Array& u = output_array(s, "u");
   const int V = int(u.shape[1]);
   for (const char* m : kModels) {
     CAPTURE(m);
-    const Array &phi = array(s, ("phi_" + std::string(m)).c_str()), &y = array(s, ("y_" + std::string(m)).c_str());
+    const Array &phi = output_array(s, ("phi_" + std::string(m)).c_str()), &y = output_array(s, ("y_" + std::string(m)).c_str());
     double e = 0, scale = 1;
     for (int i = 0; i < L; ++i)
       for (int c = 0; c < V; ++c) {

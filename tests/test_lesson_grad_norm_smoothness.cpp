@@ -16,13 +16,9 @@
 using namespace pg;
 using lesson_test::metric;
 using lesson_test::run_to_end;
+using lesson_test::output_array;
 
 namespace {
-const Array& array(Session& s, const char* key) {
-  const Array* a = s.lesson().outputs().find_array(key);
-  REQUIRE_MESSAGE(a != nullptr, key);
-  return *a;
-}
 
 // f(x) = mu log sum exp((A x - b) / mu), recomputed from the export with libm (a numpy reader's view).
 double lse(const Array& A, const Array& b, const std::vector<double>& x, double mu) {
@@ -48,15 +44,15 @@ TEST_CASE("grad-norm-smoothness: exported problem and gaps; monotone; Newton bea
   s.reset(1);
   run_to_end(s);
   CHECK(s.lesson().problem().empty());
-  const Array& A = array(s, "A");
-  const Array& b = array(s, "b");
+  const Array& A = output_array(s, "A");
+  const Array& b = output_array(s, "b");
   REQUIRE(A.shape == std::vector<int64_t>{100, 20});
   const double mu = 0.1;
   const std::vector<double> x0(20, 0.0);
   const double f_star = metric(s, "f_star");
   for (const char* key : {"gaps_exact", "gaps_gn", "gaps_grad"}) {
     CAPTURE(key);
-    const Array& g = array(s, key);
+    const Array& g = output_array(s, key);
     REQUIRE(g.d.size() >= 2);
     CHECK(g.d[0] + f_star == doctest::Approx(lse(A, b, x0, mu)).epsilon(1e-12));
     for (size_t k = 1; k < g.d.size(); ++k) CHECK(g.d[k] <= g.d[k - 1]);  // monotone decrease
@@ -80,7 +76,7 @@ TEST_CASE("grad-norm-smoothness: iteration counts read the exported gaps; small 
   s.reset(2);
   run_to_end(s);
   CHECK(s.lesson().problem().empty());
-  const Array& g = array(s, "gaps_gn");
+  const Array& g = output_array(s, "gaps_gn");
   int first = -1;
   for (size_t k = 0; k < g.d.size() && first < 0; ++k)
     if (g.d[k] < 1e-8) first = int(k);

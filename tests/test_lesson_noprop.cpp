@@ -28,12 +28,7 @@ TEST_CASE("noprop: NoProp-DT and backprop both learn the digits; no gradient cro
   REQUIRE_MESSAGE(s.lesson().problem().empty(), s.lesson().problem());
   run_to_end(s);
   CHECK(s.lesson().problem().empty());
-  MetricList m;
-  s.lesson().metrics(m);
-  for (const Metric& x : m.items()) {
-    CAPTURE(x.key);
-    CHECK(std::isfinite(x.value));
-  }
+  lesson_test::check_metrics_finite(s);
   CHECK(metric(s, "test_acc_noprop") > 0.85);
   CHECK(metric(s, "test_acc_backprop") > 0.85);
   CHECK(metric(s, "max_cross_block_grad") == 0.0);

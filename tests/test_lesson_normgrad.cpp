@@ -15,13 +15,9 @@
 using namespace pg;
 using lesson_test::metric;
 using lesson_test::run_to_end;
+using lesson_test::output_array;
 
 namespace {
-const Array& array(Session& s, const char* key) {
-  const Array* a = s.lesson().outputs().find_array(key);
-  REQUIRE_MESSAGE(a != nullptr, key);
-  return *a;
-}
 // Map `method` (0 gradient, 1 gradient x input, 2 Grad-CAM, 3 NormGrad, 4 frame) of image i.
 const float* map_of(const Array& maps, int method, int i) {
   const size_t per_image = size_t(maps.shape[2] * maps.shape[3]);
@@ -46,7 +42,7 @@ TEST_CASE("normgrad: one trained CNN, the frame's identities and the saliency ch
     CHECK(scale > 0.1);
     CHECK(metric(s, "identity_frame_max_abs") < 0.02 * std::fmax(1.0, scale));
     CHECK(metric(s, "identity_frame_rows_checked") >= 0.5);
-    const Array& frame = array(s, "identity_frame");
+    const Array& frame = output_array(s, "identity_frame");
     REQUIRE(frame.shape.size() == 3);
     CHECK(frame.shape[1] == 8);  // conv1's channels
     // Grad-CAM from a shared virtual bias's differences = the direct formula.
@@ -70,7 +66,7 @@ TEST_CASE("normgrad: one trained CNN, the frame's identities and the saliency ch
   {  // the frame knobs: conv1x1 + norm is NormGrad, bias + norm the gradient map
     REQUIRE(s.set("phase1", "conv1x1", msg));
     REQUIRE(s.set("phase2", "norm", msg));
-    const Array& maps = array(s, "saliency");
+    const Array& maps = output_array(s, "saliency");
     REQUIRE(maps.shape.size() == 4);
     const int n = int(maps.shape[1]), pixels = int(maps.shape[2] * maps.shape[3]);
     for (int i = 0; i < n; i += 17)
@@ -83,8 +79,8 @@ TEST_CASE("normgrad: one trained CNN, the frame's identities and the saliency ch
 
   {  // at the input: NormGrad = |gradient x input|, Grad-CAM = the image times one number
     REQUIRE(s.set("layer", "input", msg));
-    const Array& maps = array(s, "saliency");
-    const Array& images = array(s, "eval_images");
+    const Array& maps = output_array(s, "saliency");
+    const Array& images = output_array(s, "eval_images");
     const int n = int(maps.shape[1]), pixels = int(maps.shape[2] * maps.shape[3]);
     int nonzero_cams = 0;
     for (int i = 0; i < n; i += 9) {
@@ -102,9 +98,9 @@ TEST_CASE("normgrad: one trained CNN, the frame's identities and the saliency ch
   }
 
   {  // the explained class follows the target knob
-    const std::vector<float> predicted = array(s, "eval_targets").f;
+    const std::vector<float> predicted = output_array(s, "eval_targets").f;
     REQUIRE(s.set("target", "runner-up", msg));
-    const std::vector<float>& runner_up = array(s, "eval_targets").f;
+    const std::vector<float>& runner_up = output_array(s, "eval_targets").f;
     REQUIRE(runner_up.size() == predicted.size());
     for (size_t i = 0; i < predicted.size(); ++i) CHECK(runner_up[i] != predicted[i]);
   }
@@ -119,5 +115,5 @@ TEST_CASE("normgrad: on centred digits the centre pixel wins the pointing game (
   s.reset(2);
   run_to_end(s);
   CHECK(metric(s, "pointing_acc_center") > 0.9);
-  CHECK(array(s, "eval_images").shape[1] == 8);
+  CHECK(output_array(s, "eval_images").shape[1] == 8);
 }

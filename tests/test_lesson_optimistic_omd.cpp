@@ -17,17 +17,13 @@
 using namespace pg;
 using lesson_test::metric;
 using lesson_test::run_to_end;
+using lesson_test::output_array;
 
 namespace {
 void open_omd(Session& s, std::initializer_list<std::pair<const char*, std::string>> knobs) {
   std::string msg;
   REQUIRE(s.open("optimistic-omd", msg));
   for (const auto& kv : knobs) REQUIRE_MESSAGE(s.set(kv.first, kv.second, msg), msg);
-}
-const Array& array(Session& s, const char* key) {
-  const Array* a = s.lesson().outputs().find_array(key);
-  REQUIRE_MESSAGE(a != nullptr, key);
-  return *a;
 }
 }  // namespace
 
@@ -59,7 +55,7 @@ TEST_CASE("optimistic-omd: the exported losses and played points recompute the r
   open_omd(s, {{"rounds", "500"}, {"d", "3"}});
   s.reset(5);
   run_to_end(s);
-  const Array& g = array(s, "gradients");
+  const Array& g = output_array(s, "gradients");
   REQUIRE(g.shape == std::vector<int64_t>{500, 3});
   const char* keys[4] = {"x_ogd_fixed", "x_oomd_fixed", "x_ogd_adaptive", "x_oomd_adaptive"};
   const char* metrics[4] = {"regret_ogd_fixed", "regret_oomd_fixed", "regret_ogd_adaptive", "regret_oomd_adaptive"};
@@ -68,7 +64,7 @@ TEST_CASE("optimistic-omd: the exported losses and played points recompute the r
     for (int k = 0; k < 3; ++k) G[k] += g.d[size_t(t) * 3 + k];
   const double best = -std::sqrt(G[0] * G[0] + G[1] * G[1] + G[2] * G[2]);  // min over the unit ball
   for (int r = 0; r < 4; ++r) {
-    const Array& x = array(s, keys[r]);
+    const Array& x = output_array(s, keys[r]);
     REQUIRE(x.shape == g.shape);
     double loss = 0.0;
     for (size_t i = 0; i < g.d.size(); ++i) loss += g.d[i] * x.d[i];
@@ -79,7 +75,7 @@ TEST_CASE("optimistic-omd: the exported losses and played points recompute the r
     CHECK(metric(s, metrics[r]) == doctest::Approx(loss - best).epsilon(1e-9));
   }
   // the first point played is x^_1 = 0 for OGD
-  CHECK(array(s, "x_ogd_fixed").d[0] == 0.0);
+  CHECK(output_array(s, "x_ogd_fixed").d[0] == 0.0);
 }
 
 TEST_CASE("optimistic-omd: optimism wins on a slow drift and loses its edge under heavy noise") {

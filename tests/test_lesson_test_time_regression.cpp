@@ -14,6 +14,7 @@
 #include "web/session.h"
 
 using namespace pg;
+using lesson_test::output_array;
 using lesson_test::metric;
 
 namespace {
@@ -23,7 +24,6 @@ const char* const kLayers[] = {"linear", "least_squares", "gated", "deltanet", "
 void open_run(Session& s, uint64_t seed, std::initializer_list<std::pair<const char*, const char*>> knobs = {}) {
   lesson_test::open_and_run(s, "test-time-regression", seed, knobs);
 }
-const Array& array(Session& s, const char* key) { return lesson_test::output_array(s, key); }
 
 }  // namespace
 
@@ -64,7 +64,7 @@ TEST_CASE("test-time-regression: orthonormal keys and t <= d: linear attention =
     CHECK(metric(s, "recall_err_least_squares") < 1e-9);
     CHECK(metric(s, "recall_err_deltanet") < 1e-20);  // beta = 1 on orthonormal keys: each pair untouched by the others
     // And linear attention's memory equals least squares' up to the ridge.
-    const Array &ml = array(s, "m_linear"), &ms = array(s, "m_least_squares");
+    const Array &ml = output_array(s, "m_linear"), &ms = output_array(s, "m_least_squares");
     double e = 0;
     for (size_t i = 0; i < ml.d.size(); ++i) e = std::max(e, std::fabs(ml.d[i] - ms.d[i]));
     CHECK(e < 1e-5);
@@ -95,10 +95,10 @@ TEST_CASE("test-time-regression: correlated keys break linear attention, not lea
 TEST_CASE("test-time-regression: the export recomputes the memories and the recall") {
   Session s;
   open_run(s, 6, {{"pairs", "10"}, {"rho", "0.7"}});
-  const Array &K = array(s, "keys"), &V = array(s, "values");
+  const Array &K = output_array(s, "keys"), &V = output_array(s, "values");
   const int t = int(K.shape[0]), d = int(K.shape[1]), dv = int(V.shape[1]);
   // M_linear = sum_j v_j k_j^T.
-  const Array& ml = array(s, "m_linear");
+  const Array& ml = output_array(s, "m_linear");
   double e = 0;
   for (int r = 0; r < dv; ++r)
     for (int c = 0; c < d; ++c) {
@@ -111,7 +111,7 @@ TEST_CASE("test-time-regression: the export recomputes the memories and the reca
   const char* const matrix_layers[] = {"linear", "least_squares", "gated", "deltanet"};
   for (const char* l : matrix_layers) {
     CAPTURE(l);
-    const Array &M = array(s, ("m_" + std::string(l)).c_str()), &Y = array(s, ("y_" + std::string(l)).c_str());
+    const Array &M = output_array(s, ("m_" + std::string(l)).c_str()), &Y = output_array(s, ("y_" + std::string(l)).c_str());
     double err = 0;
     for (int j = 0; j < t; ++j)
       for (int r = 0; r < dv; ++r) {
@@ -121,7 +121,7 @@ TEST_CASE("test-time-regression: the export recomputes the memories and the reca
       }
     CHECK(err < 1e-10);
   }
-  const Array& ms = array(s, "m_least_squares");
+  const Array& ms = output_array(s, "m_least_squares");
   double res = 0;
   for (int r = 0; r < dv; ++r)
     for (int c = 0; c < d; ++c) {

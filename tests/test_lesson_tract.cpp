@@ -34,12 +34,7 @@ TEST_CASE("tract: on contrast-varied digits TrAct reaches 95% sooner, its branch
   REQUIRE_MESSAGE(s.lesson().problem().empty(), s.lesson().problem());
   run_to_end(s);
   CHECK(s.lesson().problem().empty());
-  MetricList m;
-  s.lesson().metrics(m);
-  for (const Metric& x : m.items()) {
-    CAPTURE(x.key);
-    CHECK(std::isfinite(x.value));
-  }
+  lesson_test::check_metrics_finite(s);
   CHECK(metric(s, "steps_to_target_tract") < metric(s, "steps_to_target_plain"));
   CHECK(metric(s, "speedup") > 1.2);
   CHECK(metric(s, "train_loss_tract") < metric(s, "train_loss_plain"));

@@ -30,12 +30,7 @@ TEST_CASE("z-loss: Z-loss and softmax heads both reach 90% on three blobs, metri
   s.reset(7);
   run_to_end(s);
   CHECK(s.lesson().problem().empty());
-  MetricList m;
-  s.lesson().metrics(m);
-  for (const Metric& x : m.items()) {
-    CAPTURE(x.key);
-    CHECK(std::isfinite(x.value));
-  }
+  lesson_test::check_metrics_finite(s);
   CHECK(metric(s, "test_acc_zloss") >= 0.9);
   CHECK(metric(s, "test_acc_ce") >= 0.9);
   CHECK(metric(s, "top_k_acc_zloss") >= metric(s, "test_acc_zloss"));

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -104,6 +105,20 @@ TEST_CASE("the registry lists unique, well-formed lessons") {
   }
   for (size_t i = 1; i < lesson_registry().size(); ++i) CHECK(lesson_registry()[i - 1].order < lesson_registry()[i].order);
   CHECK(find_lesson("nope") == -1);
+  // Sections come in catalogue order, one title per letter ("D. ..." spelled
+  // two ways made two gallery headings).
+  std::map<char, std::string> title_of_letter;
+  for (size_t i = 0; i < infos.size(); ++i) {
+    CAPTURE(infos[i].id);
+    const std::string section = infos[i].section;
+    REQUIRE(section.size() > 3);
+    CHECK(section[0] >= 'A');
+    CHECK(section[0] <= 'Z');
+    CHECK(section.compare(1, 2, ". ") == 0);
+    auto it = title_of_letter.emplace(section[0], section).first;
+    CHECK(it->second == section);
+    if (i > 0) CHECK(infos[i - 1].section[0] <= section[0]);
+  }
 }
 
 TEST_CASE("every lesson declares its text, knobs, metrics, outputs and views so that they fit together") {

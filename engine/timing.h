@@ -39,6 +39,23 @@ inline double median(const double* v, int n) {
   return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 }
 
+// The per-frame work loop of every lesson and trainer: unit() up to max_units
+// times, stopping once done() or once budget_ms of wall time has passed.  The
+// clock is read only after a unit, so the state after N units depends only on
+// N, never on how frames split them, and a zero budget still does one unit.
+// Returns the units done.
+template <typename Done, typename Unit>
+int run_budgeted(int max_units, double budget_ms, Done&& done, Unit&& unit) {
+  const double start = now_ms();
+  int units = 0;
+  while (units < max_units && !done()) {
+    unit();
+    ++units;
+    if (now_ms() - start >= budget_ms) break;
+  }
+  return units;
+}
+
 class KernelTimer {
  public:
   static constexpr int kMaxVariants = 16, kMaxPaths = 2, kMaxRounds = 64;

@@ -130,6 +130,17 @@ TEST_CASE("icl-multihead: N steps give the same bits however they are split") {
     CHECK(std::memcmp(one.snapshot_kq(i, 2), split.snapshot_kq(i, 2), D * D * sizeof(float)) == 0);
   }
   REQUIRE(one.eval_curve_size() == split.eval_curve_size());
+  // The thinning rules (engine/nn/curve.h), worked by hand for this config:
+  // loss points every 3 steps, 8 at most, aligned to the doubled window after
+  // each merge; evaluations every 7 and snapshots every 5, 4 at most, keeping
+  // the earlier of each pair (step 0 stays).
+  const int curve_steps[] = {48, 96, 144, 192, 240}, eval_steps[] = {0, 112, 224}, snap_steps[] = {0, 80, 160, 240};
+  REQUIRE(one.curve_size() == 5);
+  for (int i = 0; i < 5; ++i) CHECK(one.curve_step(i) == curve_steps[i]);
+  REQUIRE(one.eval_curve_size() == 3);
+  for (int i = 0; i < 3; ++i) CHECK(one.eval_curve_step(i) == eval_steps[i]);
+  REQUIRE(one.num_snapshots() == 4);
+  for (int i = 0; i < 4; ++i) CHECK(one.snapshot_step(i) == snap_steps[i]);
   // A zero budget still takes one step, and a reset reproduces the run.
   CHECK(one.step(1000, 0.0) == 1);
   icl::MhaTrainer again;

@@ -372,3 +372,79 @@ TEST_CASE("opt: the trainer's state after N units does not depend on how step() 
   CHECK(a == b);
   CHECK(a == c);
 }
+
+TEST_CASE("nn: curves thin by merging pairs, by call count or in aligned windows") {
+  // By call count (the trainers' curves): capacity 4, one value per step, value = step.
+  nn::Curve calls;
+  calls.reserve(4);
+  for (int s = 1; s <= 10; ++s) calls.add(s, double(s));
+  // 1 2 3 4 | full at 5: (2, 1.5) (4, 3.5), stride 2, and 5 alone | (7, 6.5) | full at 9:
+  // (4, 2.5) (7, 5.75), stride 4, and (9, 8.5); 10 is pending.
+  REQUIRE(calls.size() == 3);
+  const float call_steps[] = {4, 7, 9}, call_values[] = {2.5f, 5.75f, 8.5f};
+  for (int i = 0; i < 3; ++i) {
+    CHECK(calls.steps()[i] == call_steps[i]);
+    CHECK(calls.values()[i] == call_values[i]);
+  }
+  CHECK(calls.stride() == 4);
+
+  // Aligned windows of 2 steps: points end at multiples of the window, and after a
+  // merge the open window grows to the next multiple of the doubled window.
+  nn::Curve aligned;
+  aligned.reserve(4, 2);
+  for (int s = 1; s <= 20; ++s) aligned.add(s, double(s));
+  // (2, 1.5) (4, 3.5) (6, 5.5) (8, 7.5) | full at 10: (4, 2.5) (8, 6.5), window 4, keep
+  // collecting | (12, 10.5) (16, 14.5) | full at 20: (8, 4.5) (16, 12.5), window 8.
+  REQUIRE(aligned.size() == 2);
+  CHECK(aligned.steps()[0] == 8.0f);
+  CHECK(aligned.values()[0] == 4.5f);
+  CHECK(aligned.steps()[1] == 16.0f);
+  CHECK(aligned.values()[1] == 12.5f);
+  CHECK(aligned.last_mean() == 14.5);  // the last point recorded, before the merge
+  CHECK(aligned.stride() == 4);        // window 8 = 4 x 2
+
+  // A window's mean is taken in double before rounding: 1 + 2^-30 twice is not 1.
+  nn::Curve fine;
+  fine.reserve(4, 2);
+  fine.add(1, 1.0 + std::ldexp(1.0, -30));
+  fine.add(2, 1.0 + std::ldexp(1.0, -30));
+  CHECK(fine.last_mean() == 1.0 + std::ldexp(1.0, -30));
+}
+
+TEST_CASE("nn: the linear schedule decays in float from 1 to the floor, then stays") {
+  const nn::LrSchedule linear{nn::ScheduleKind::linear, 6000, 0, 0.1f};
+  CHECK(linear.factor(0) == 1.0f);
+  CHECK(linear.factor(3000) == 1.0f - 0.9f * 0.5f);
+  CHECK(linear.factor(1234) == 1.0f - (1.0f - 0.1f) * (float(1234) / float(6000)));
+  CHECK(linear.factor(6000) == 1.0f - (1.0f - 0.1f));
+  CHECK(linear.factor(100000) == linear.factor(6000));
+  const nn::LrSchedule never{nn::ScheduleKind::linear, 0, 0, 0.1f};
+  CHECK(never.factor(50) == 1.0f);
+}
+
+TEST_CASE("opt: the after-step hook sees every unit and can stop the run with a message") {
+  opt::Objective f;
+  f.dim = 1;
+  f.value_grad = [](int, const double* x, double* g) {
+    if (g) g[0] = x[0];
+    return 0.5 * x[0] * x[0];
+  };
+  nn::OptimizerConfig sgd;
+  sgd.kind = nn::OptimizerKind::sgd, sgd.lr = 0.1f, sgd.momentum = 0.0f;
+  const double x0 = 1.0;
+  opt::FlatTrainer t;
+  t.reset(f, std::make_unique<opt::NnOptimizer>(sgd), &x0, 100);
+  std::vector<int> seen;
+  t.set_after_step([&](int steps) {
+    seen.push_back(steps);
+    if (steps == 5) t.stop("a reference check failed at step 5");
+  });
+  CHECK(t.step(100, 1e30) == 5);
+  CHECK(seen == std::vector<int>{1, 2, 3, 4, 5});
+  CHECK(t.diverged());
+  CHECK(t.problem() == "a reference check failed at step 5");
+  CHECK(t.step(10, 1e30) == 0);
+  t.reset(f, std::make_unique<opt::NnOptimizer>(sgd), &x0, 3);  // a reset drops the hook
+  CHECK(t.step(10, 1e30) == 3);
+  CHECK(seen.size() == 5);
+}

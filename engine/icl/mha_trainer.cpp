@@ -2,10 +2,12 @@
 #include "engine/icl/mha_trainer.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
+#include <limits>
+#include <memory>
 
 #include "engine/icl/normal.h"
+#include "engine/timing.h"
 
 namespace icl {
 
@@ -53,19 +55,18 @@ void MhaTrainer::reset(const MhaTrainerConfig& requested) {
   const int P = shape_.num_params(), D = shape_.D(), H = shape_.heads;
 
   const pg::Rng root(c.seed);
-  init_rng_ = root.fork(kInit);
+  pg::Rng init_rng = root.fork(kInit);
   train_rng_ = root.fork(kTrain);
 
   // Every weight ~ N(0, init_scale^2 / D): the scale of a default-initialized
   // linear layer, shrunk so the initial heads are nearly uniform averages.
-  params_.assign(size_t(P), 0.0f);
-  grads_.assign(size_t(P), 0.0f);
+  std::vector<float> initial(size_t(P), 0.0f);
   const double std_dev = c.init_scale / std::sqrt(double(D));
-  for (int i = 0; i < P; ++i) params_[i] = float(std_dev * normal(init_rng_));
+  for (int i = 0; i < P; ++i) initial[size_t(i)] = float(std_dev * normal(init_rng));
   if (c.init_opposite_pairs) {
     for (int h = 0; h < H; ++h) {
-      float* Q = &params_[size_t(shape_.q_offset(h))];
-      float* K = &params_[size_t(shape_.k_offset(h))];
+      float* Q = &initial[size_t(shape_.q_offset(h))];
+      float* K = &initial[size_t(shape_.k_offset(h))];
       const float sign = h < (H + 1) / 2 ? 1.0f : -1.0f;
       // KQ = +-a^2 I: the softmax starts at omega = +-0.15, near where training ends.
       const float a = float(std::sqrt(0.15 * std::sqrt(double(D))));
@@ -77,14 +78,11 @@ void MhaTrainer::reset(const MhaTrainerConfig& requested) {
     }
   }
 
-  nn::OptimizerConfig opt;
-  opt.kind = nn::OptimizerKind::adam;
-  opt.lr = c.lr;
-  optimizer_.init(P, opt);
-
   model_.init(shape_, c.n);
   batch_.resize(c.batch, c.n, c.d);
   packed_.resize(c.batch, c.n, c.d);
+  x_float_.assign(size_t(P), 0.0f);
+  grads_.assign(size_t(P), 0.0f);
 
   // The fixed evaluation set and the classical estimators on it.
   pg::Rng eval_rng = root.fork(kEval);
@@ -108,24 +106,29 @@ void MhaTrainer::reset(const MhaTrainerConfig& requested) {
   metrics_.debiased_gd_risk = debiased_gd_risk(c.d, c.n, c.noise_var, tau2, metrics_.debiased_gd_step_opt);
   metrics_.ridge_risk_asymptotic = ridge_risk_asymptotic(c.d, c.n, c.noise_var, tau2);
 
-  diverged_ = false;
+  // Adam with the linear decay (no libm cos, so native and wasm agree): at a
+  // fixed rate Adam's noise floor keeps the loss a few percent above the
+  // debiased-GD risk and blurs the pattern; decaying the rate lets both settle.
+  nn::OptimizerConfig adam;
+  adam.kind = nn::OptimizerKind::adam;
+  adam.lr = c.lr;
+  const nn::LrSchedule decay{nn::ScheduleKind::linear, c.lr_decay_steps, 0, c.lr_final_frac};
+  auto method = std::make_unique<opt::NnOptimizer>(adam, decay);
+  adam_ = method.get();
+  opt::Objective f;
+  f.dim = P;
+  f.value_grad = [this](int, const double* x, double* grad) { return loss_and_grad(x, grad); };
+  std::vector<double> x0(initial.begin(), initial.end());
+  run_.reset(std::move(f), std::move(method), x0.data(), std::numeric_limits<int>::max(), c.max_curve_points,
+             c.curve_every);
+  run_.set_after_step([this](int steps) { after_step(steps); });
+
   message_.clear();
   steps_per_second_ = 0;
-
-  window_sum_ = 0;
-  window_count_ = 0;
-  curve_every_ = c.curve_every;
-  curve_count_ = 0;
-  curve_step_.assign(size_t(c.max_curve_points), 0);
-  curve_loss_.assign(size_t(c.max_curve_points), 0.0f);
-
-  eval_every_ = c.eval_every;
-  eval_count_ = 0;
+  evals_.reset(c.max_snapshots, c.eval_every);
   eval_step_.assign(size_t(c.max_snapshots), 0);
   eval_mse_.assign(size_t(c.max_snapshots), 0.0f);
-
-  snapshot_every_ = c.snapshot_every;
-  snap_count_ = 0;
+  snapshots_.reset(c.max_snapshots, c.snapshot_every);
   snap_step_.assign(size_t(c.max_snapshots), 0);
   snap_kq_.assign(size_t(c.max_snapshots) * H * D * D, 0.0f);
   snap_ov_.assign(size_t(c.max_snapshots) * H * D, 0.0f);
@@ -135,91 +138,54 @@ void MhaTrainer::reset(const MhaTrainerConfig& requested) {
 }
 
 int MhaTrainer::step(int max_steps, double budget_ms) {
-  if (diverged_ || max_steps <= 0) return 0;
-  const auto start = std::chrono::steady_clock::now();
-  int done = 0;
-  double elapsed_ms = 0;
-  while (done < max_steps) {
-    train_one_step();
-    ++done;
-    if (diverged_) break;
-    elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (elapsed_ms >= budget_ms) break;
-  }
+  if (diverged() || max_steps <= 0) return 0;
+  const double start = timing::now_ms();
+  const int done = run_.step(max_steps, budget_ms);
+  const double elapsed_ms = timing::now_ms() - start;
+  if (run_.diverged() && message_.empty()) message_ = run_.problem() + ". Lower the learning rate and reset.";
   if (elapsed_ms > 0) steps_per_second_ = 1000.0 * done / elapsed_ms;
   return done;
 }
 
-void MhaTrainer::train_one_step() {
+// f_t and its gradient on a fresh batch.  The prompts come from one stream
+// advanced by every call, not from t: Adam evaluates once per step, so each
+// step still sees its own batch (the FlatTrainer's "same t, same loss" is not
+// needed here), and the stream is what the lesson's numbers were tuned on.
+double MhaTrainer::loss_and_grad(const double* x, double* grad) {
+  const size_t P = x_float_.size();
+  for (size_t i = 0; i < P; ++i) x_float_[i] = float(x[i]);  // exact: x holds Adam's floats
   sample_prompts(prompt_config_, train_rng_, batch_);
   pack_prompts(batch_, packed_);
-  const double loss = model_.forward_backward(params_.data(), packed_, grads_.data());
-  float grad_sum = 0.0f;  // NaN or Inf anywhere in the gradient shows up here
-  for (float g : grads_) grad_sum += g * 0.0f;
-  if (!std::isfinite(loss) || grad_sum != 0.0f) {
-    diverged_ = true;
-    message_ = "Training diverged at step " + std::to_string(metrics_.step + 1) +
-               ": the loss is not finite. Lower the learning rate and reset.";
-    return;
-  }
-  optimizer_.update(params_.data(), grads_.data(), lr_scale(metrics_.step));
-  const int step = ++metrics_.step;
-
-  window_sum_ += loss;
-  ++window_count_;
-  if (step % curve_every_ == 0) {
-    if (curve_count_ == config_.max_curve_points) {
-      // Full: merge neighbouring points, so each covers twice as many steps.
-      for (int i = 0; i < curve_count_ / 2; ++i) {
-        curve_loss_[i] = 0.5f * (curve_loss_[2 * i] + curve_loss_[2 * i + 1]);
-        curve_step_[i] = curve_step_[2 * i + 1];
-      }
-      curve_count_ /= 2;
-      curve_every_ *= 2;
-    }
-    if (step % curve_every_ == 0) {
-      metrics_.train_loss = window_sum_ / window_count_;
-      curve_step_[curve_count_] = step;
-      curve_loss_[curve_count_] = float(metrics_.train_loss);
-      ++curve_count_;
-      window_sum_ = 0;
-      window_count_ = 0;
-    }
-  }
-  if (step % eval_every_ == 0) evaluate();
-  if (step % snapshot_every_ == 0) take_snapshot();
+  const double loss = model_.forward_backward(x_float_.data(), packed_, grads_.data());
+  for (size_t i = 0; i < P; ++i) grad[i] = double(grads_[i]);
+  return loss;
 }
 
-// Linear decay (no libm cos, so native and wasm agree): Adam's noise floor at a
-// fixed rate keeps the loss a few percent above the debiased-GD risk and
-// blurs the pattern; decaying the rate lets both settle.
-float MhaTrainer::lr_scale(int step) const {
-  const int T = config_.lr_decay_steps;
-  if (T <= 0) return 1.0f;
-  const float t = step >= T ? 1.0f : float(step) / float(T);
-  return 1.0f - (1.0f - config_.lr_final_frac) * t;
+void MhaTrainer::after_step(int steps) {
+  metrics_.step = steps;
+  const nn::Curve& curve = run_.loss_curve();
+  if (curve.size() > 0) metrics_.train_loss = curve.last_mean();
+  if (evals_.due(steps)) evaluate();
+  if (snapshots_.due(steps)) take_snapshot();
 }
 
 void MhaTrainer::evaluate() {
-  metrics_.eval_mse = model_.forward(params_.data(), eval_packed_);
+  metrics_.eval_mse = model_.forward(params().data(), eval_packed_);
   metrics_.eval_step = metrics_.step;
-  if (!std::isfinite(metrics_.eval_mse) && !diverged_) {
-    diverged_ = true;
+  if (!std::isfinite(metrics_.eval_mse) && !diverged()) {
     message_ = "The evaluation loss is not finite at step " + std::to_string(metrics_.step) +
                ". Lower the learning rate and reset.";
+    run_.stop(message_);
   }
-  if (eval_count_ == config_.max_snapshots) {
-    for (int i = 0; i < eval_count_ / 2; ++i) {
-      eval_step_[i] = eval_step_[2 * i];
-      eval_mse_[i] = eval_mse_[2 * i];
-    }
-    eval_count_ /= 2;
-    eval_every_ *= 2;
-  }
-  if (metrics_.step % eval_every_ == 0) {
-    eval_step_[eval_count_] = metrics_.step;
-    eval_mse_[eval_count_] = float(metrics_.eval_mse);
-    ++eval_count_;
+  // Full: keep every other evaluation (step 0 stays) and evaluate half as often.
+  evals_.make_room([this](int i) {
+    eval_step_[size_t(i)] = eval_step_[size_t(2 * i)];
+    eval_mse_[size_t(i)] = eval_mse_[size_t(2 * i)];
+  });
+  if (evals_.due(metrics_.step)) {
+    const int slot = evals_.push();
+    eval_step_[size_t(slot)] = metrics_.step;
+    eval_mse_[size_t(slot)] = float(metrics_.eval_mse);
   }
   update_pattern_metrics();
 }
@@ -228,7 +194,7 @@ void MhaTrainer::update_pattern_metrics() {
   const int H = shape_.heads;
   double omega_mu = 0, mu_sum = 0, mu_abs = 0, ov_norm = 0, kq_weighted = 0;
   for (int h = 0; h < H; ++h) {
-    const HeadPattern hp = mha_head_pattern(shape_, params_.data(), h);
+    const HeadPattern hp = mha_head_pattern(shape_, params().data(), h);
     metrics_.omega[h] = hp.omega;
     metrics_.mu[h] = hp.mu;
     metrics_.kq_identity_frac[h] = hp.kq_identity_frac;
@@ -248,24 +214,20 @@ void MhaTrainer::update_pattern_metrics() {
 
 void MhaTrainer::take_snapshot() {
   const int H = shape_.heads, D = shape_.D();
-  if (snap_count_ == config_.max_snapshots) {
-    // Full: keep every other snapshot and take them half as often.
-    const size_t kq_size = size_t(H) * D * D, ov_size = size_t(H) * D;
-    for (int i = 0; i < snap_count_ / 2; ++i) {
-      snap_step_[i] = snap_step_[2 * i];
-      std::copy_n(&snap_kq_[2 * i * kq_size], kq_size, &snap_kq_[i * kq_size]);
-      std::copy_n(&snap_ov_[2 * i * ov_size], ov_size, &snap_ov_[i * ov_size]);
-    }
-    snap_count_ /= 2;
-    snapshot_every_ *= 2;
-  }
-  if (metrics_.step % snapshot_every_ != 0) return;
-  snap_step_[snap_count_] = metrics_.step;
+  const size_t kq_size = size_t(H) * D * D, ov_size = size_t(H) * D;
+  // Full: keep every other snapshot and take them half as often.
+  snapshots_.make_room([&](int i) {
+    snap_step_[size_t(i)] = snap_step_[size_t(2 * i)];
+    std::copy_n(&snap_kq_[2 * i * kq_size], kq_size, &snap_kq_[i * kq_size]);
+    std::copy_n(&snap_ov_[2 * i * ov_size], ov_size, &snap_ov_[i * ov_size]);
+  });
+  if (!snapshots_.due(metrics_.step)) return;
+  const int slot = snapshots_.push();
+  snap_step_[size_t(slot)] = metrics_.step;
   for (int h = 0; h < H; ++h) {
-    mha_kq(shape_, params_.data(), h, &snap_kq_[((size_t(snap_count_) * H) + h) * D * D]);
-    mha_ov(shape_, params_.data(), h, &snap_ov_[((size_t(snap_count_) * H) + h) * D]);
+    mha_kq(shape_, params().data(), h, &snap_kq_[(size_t(slot) * H + h) * D * D]);
+    mha_ov(shape_, params().data(), h, &snap_ov_[(size_t(slot) * H + h) * D]);
   }
-  ++snap_count_;
 }
 
 const float* MhaTrainer::snapshot_kq(int i, int h) const {
@@ -294,7 +256,7 @@ std::vector<LengthPoint> MhaTrainer::length_curve(const std::vector<int>& length
     pack_prompts(batch, packed);
     LengthPoint p;
     p.length = L;
-    p.model_mse = model_.forward(params_.data(), packed);
+    p.model_mse = model_.forward(params().data(), packed);
     p.gd_risk_tuned = gd_risk(config_.d, L, config_.noise_var, tau2, gd_step_opt(config_.d, L, config_.noise_var, tau2));
     p.debiased_gd_risk = debiased_gd_risk(config_.d, L, config_.noise_var, tau2, metrics_.omega_mu_sum);
     p.ridge_risk_asymptotic = ridge_risk_asymptotic(config_.d, L, config_.noise_var, tau2);

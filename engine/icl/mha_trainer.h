@@ -34,7 +34,10 @@
 #include "engine/icl/mha.h"
 #include "engine/icl/mha_batch.h"
 #include "engine/icl/prompts.h"
+#include "engine/nn/curve.h"
 #include "engine/nn/optim.h"
+#include "engine/opt/flat_trainer.h"
+#include "engine/opt/methods.h"
 #include "engine/rng.h"
 
 namespace icl {
@@ -94,8 +97,17 @@ struct LengthPoint {
   double ridge_risk_asymptotic = 0;
 };
 
+// The run itself is an opt::FlatTrainer (engine/opt/flat_trainer.h) with
+// opt::NnOptimizer's Adam and nn::LrSchedule's linear decay: its budget loop,
+// divergence check and aligned loss curve (nn::Curve).  What is specific to
+// the paper lives here: the prompt stream, the evaluations and the KQ / OV
+// snapshots (each kept by nn::Thinning), and the pattern metrics.
 class MhaTrainer {
  public:
+  MhaTrainer() = default;
+  MhaTrainer(const MhaTrainer&) = delete;  // the run's closures point at this object
+  MhaTrainer& operator=(const MhaTrainer&) = delete;
+
   // Validates and clamps the config (see config()), allocates, initializes.
   void reset(const MhaTrainerConfig& config);
 
@@ -107,31 +119,31 @@ class MhaTrainer {
   const MhaTrainerConfig& config() const { return config_; }
   const MhaShape& shape() const { return shape_; }
   const MhaMetrics& metrics() const { return metrics_; }
-  bool diverged() const { return diverged_; }
+  bool diverged() const { return run_.diverged(); }
   const std::string& message() const { return message_; }
   double steps_per_second() const { return steps_per_second_; }  // wall clock, not deterministic
 
-  // Parameters (flat, layout of MhaShape).
-  const std::vector<float>& params() const { return params_; }
-  std::vector<float>& mutable_params() { return params_; }
+  // Parameters (flat, layout of MhaShape): the optimizer's own float copy.
+  const std::vector<float>& params() const { return adam_->params(); }
+  std::vector<float>& mutable_params() { return adam_->mutable_params(); }
 
   // Loss curve: point i averages the training loss over the steps ending at curve_step(i).
-  int curve_size() const { return curve_count_; }
-  int curve_step(int i) const { return curve_step_[i]; }
-  float curve_loss(int i) const { return curve_loss_[i]; }
-  // Evaluation MSE over time (same compaction as the snapshots).
-  int eval_curve_size() const { return eval_count_; }
-  int eval_curve_step(int i) const { return eval_step_[i]; }
-  float eval_curve_mse(int i) const { return eval_mse_[i]; }
+  int curve_size() const { return run_.loss_curve().size(); }
+  int curve_step(int i) const { return int(run_.loss_curve().steps()[i]); }
+  float curve_loss(int i) const { return run_.loss_curve().values()[i]; }
+  // Evaluation MSE over time (same thinning as the snapshots).
+  int eval_curve_size() const { return evals_.size(); }
+  int eval_curve_step(int i) const { return eval_step_[size_t(i)]; }
+  float eval_curve_mse(int i) const { return eval_mse_[size_t(i)]; }
 
   // Snapshots of KQ_h (D, D) and OV_h (D,) for every head, oldest first.
-  int num_snapshots() const { return snap_count_; }
-  int snapshot_step(int i) const { return snap_step_[i]; }
+  int num_snapshots() const { return snapshots_.size(); }
+  int snapshot_step(int i) const { return snap_step_[size_t(i)]; }
   const float* snapshot_kq(int i, int h) const;
   const float* snapshot_ov(int i, int h) const;
   // The current matrices.
-  void current_kq(int h, float* out) const { mha_kq(shape_, params_.data(), h, out); }
-  void current_ov(int h, float* out) const { mha_ov(shape_, params_.data(), h, out); }
+  void current_kq(int h, float* out) const { mha_kq(shape_, params().data(), h, out); }
+  void current_ov(int h, float* out) const { mha_ov(shape_, params().data(), h, out); }
 
   // Model MSE against the evaluation length (10..160 in the lesson), on
   // prompts_per_length fresh seeded prompts per length.  Allocates; call it
@@ -139,38 +151,29 @@ class MhaTrainer {
   std::vector<LengthPoint> length_curve(const std::vector<int>& lengths, int prompts_per_length);
 
  private:
-  void train_one_step();
+  double loss_and_grad(const double* x, double* grad);  // one fresh batch
+  void after_step(int steps);
   void evaluate();
   void take_snapshot();
   void update_pattern_metrics();
-  float lr_scale(int step) const;
 
   MhaTrainerConfig config_;
   PromptConfig prompt_config_;
   MhaShape shape_;
-  pg::Rng train_rng_, init_rng_;
-  std::vector<float> params_, grads_;
-  nn::Optimizer optimizer_;
+  pg::Rng train_rng_;
+  opt::FlatTrainer run_;
+  opt::NnOptimizer* adam_ = nullptr;  // owned by run_
+  std::vector<float> x_float_, grads_;  // (P,) scratch for loss_and_grad
   MhaBatch model_;
   PromptBatch batch_, eval_batch_;
   PackedPrompts packed_, eval_packed_;
   MhaMetrics metrics_;
-  bool diverged_ = false;
   std::string message_;
   double steps_per_second_ = 0;
 
-  double window_sum_ = 0;
-  int window_count_ = 0, curve_every_ = 10;
-  int curve_count_ = 0;
-  std::vector<int> curve_step_;
-  std::vector<float> curve_loss_;
-
-  int eval_every_ = 100, eval_count_ = 0;
-  std::vector<int> eval_step_;
+  nn::Thinning evals_, snapshots_;
+  std::vector<int> eval_step_, snap_step_;
   std::vector<float> eval_mse_;
-
-  int snapshot_every_ = 100, snap_count_ = 0;
-  std::vector<int> snap_step_;
   std::vector<float> snap_kq_, snap_ov_;  // (max_snapshots, H, D, D), (max_snapshots, H, D)
 };
 

@@ -180,7 +180,7 @@ inline float clip_grad_norm(float* grads, int num_params, float max_norm) {
   return norm;
 }
 
-enum class ScheduleKind { constant, cosine, warmup_cosine };
+enum class ScheduleKind { constant, cosine, warmup_cosine, linear };
 
 // Learning-rate schedule as a factor on the base lr, by 0-based step t:
 //   constant:       1
@@ -188,6 +188,8 @@ enum class ScheduleKind { constant, cosine, warmup_cosine };
 //                   SGDR without restarts), f_min after T
 //   warmup_cosine:  (t + 1) / W for t < W (linear warm-up, Goyal et al. 2017),
 //                   then the cosine over the remaining T - W steps
+//   linear:         1 - (1 - f_min) t / T, f_min after T (in float, no libm: the
+//                   icl-multihead trainer's decay, the same bits everywhere)
 // T = total_steps (<= 0 means "never decays"), W = warmup_steps.
 struct LrSchedule {
   ScheduleKind kind = ScheduleKind::constant;
@@ -197,6 +199,11 @@ struct LrSchedule {
 
   float factor(int t) const {
     if (kind == ScheduleKind::constant) return 1.0f;
+    if (kind == ScheduleKind::linear) {
+      if (total_steps <= 0) return 1.0f;
+      const float progress = t >= total_steps ? 1.0f : float(t) / float(total_steps);
+      return 1.0f - (1.0f - min_factor) * progress;
+    }
     int start = 0;
     if (kind == ScheduleKind::warmup_cosine && warmup_steps > 0) {
       if (t < warmup_steps) return float(t + 1) / float(warmup_steps);

@@ -64,9 +64,18 @@ class Method {
 class FlatTrainer {
  public:
   // Takes the objective and the method, copies x0 (f.dim,), and sizes the
-  // curves (loss and method state, curve_capacity points each).
+  // curves (loss and method state, curve_capacity points each; curve_window > 0
+  // gives aligned windows of that many steps, see engine/nn/curve.h).
   void reset(Objective f, std::unique_ptr<Method> method, const double* x0, int max_steps,
-             int curve_capacity = 1024);
+             int curve_capacity = 1024, int curve_window = 0);
+  // Called after every unit that did not diverge, with the steps done so far
+  // (evaluations, snapshots); it may call stop().  Set after reset().
+  void set_after_step(std::function<void(int steps)> hook) { after_step_ = std::move(hook); }
+  // Ends the run as diverged with this message (a hook's own check failed).
+  void stop(std::string problem) {
+    diverged_ = true;
+    problem_ = std::move(problem);
+  }
   // Up to max_units units, stopping early once budget_ms of wall time has
   // passed (checked after each unit), at max_steps, or on divergence.
   // Returns the units done.  Allocation-free.
@@ -93,8 +102,11 @@ class FlatTrainer {
   const Objective& objective() const { return f_; }
 
  private:
+  void unit();
+
   Objective f_;
   std::unique_ptr<Method> method_;
+  std::function<void(int)> after_step_;
   std::vector<double> x_;
   nn::Curve loss_curve_, state_curve_;
   int steps_ = 0, max_steps_ = 0, evaluations_ = 0, rejected_ = 0;

@@ -140,11 +140,17 @@ class NnOptimizer : public Method {
  public:
   explicit NnOptimizer(const nn::OptimizerConfig& config, const nn::LrSchedule& schedule = nn::LrSchedule())
       : config_(config), schedule_(schedule) {}
-  const char* name() const override { return "nn optimizer"; }
+  const char* name() const override {
+    return config_.kind == nn::OptimizerKind::sgd ? "SGD" : config_.kind == nn::OptimizerKind::adam ? "Adam" : "AdamW";
+  }
   void reset(int dim, const double* x0) override;
   StepResult step(const Objective& f, int t, double* x) override;
   double state() const override { return grad_norm_; }  // ||g_t||, before the update
   nn::Optimizer& optimizer() { return optimizer_; }
+  // The float parameters (P,): what the trainer really holds.  Edits take
+  // effect at the next step (a test poisons them to check divergence).
+  const std::vector<float>& params() const { return params_; }
+  std::vector<float>& mutable_params() { return params_; }
 
  private:
   nn::OptimizerConfig config_;

@@ -145,10 +145,8 @@ class D3sGrpo : public Lesson {
 
   // One unit = one policy-gradient step of both runs.
   int step(int max_steps, double budget_ms) override {
-    const double start = timing::now_ms();
-    int units = 0;
     const int limit = std::min(max_steps, per_call_);
-    while (units < limit && !done()) {
+    const int units = timing::run_budgeted(limit, budget_ms, [this] { return done(); }, [&] {
       for (int r = 0; r < kRuns; ++r) {
         runs_[r].step(1, 1e30);
         grad_norm_sum_[r] += runs_[r].method().state();
@@ -156,14 +154,12 @@ class D3sGrpo : public Lesson {
         reward_[r] = policy_[r].expected_reward();
       }
       ++steps_done_;
-      ++units;
       grpo_tokens_curve_[size_t(steps_done_)] = double(tokens_used_[kGrpo]);
       grpo_reward_curve_[size_t(steps_done_)] = reward_[kGrpo];
       curve_.push({float(steps_done_), float(tokens_used_[kGrpo]), float(reward_[kGrpo]), float(tokens_used_[kD3s]),
                    float(reward_[kD3s]), float(runs_[kGrpo].method().state()), float(runs_[kD3s].method().state()),
                    float(sample_ratio(steps_done_)), float(token_ratio(steps_done_))});
-      if (timing::now_ms() - start >= budget_ms) break;  // the state depends on units done, not on the split
-    }
+    });
     export_batches();
     return units;
   }

@@ -188,16 +188,13 @@ class Dsf : public Lesson {
   }
 
   int step(int max_steps, double budget_ms) override {
-    const double start = timing::now_ms();
-    int done = 0;
-    while (done < max_steps && !this->done()) {
+    const int units = timing::run_budgeted(max_steps, budget_ms, [this] { return done(); }, [&] {
       measure_recall(kGrid[next_unit_], curve_[size_t(next_unit_)]);
       have_[size_t(next_unit_)] = true;
-      ++next_unit_, ++done;
+      ++next_unit_;
       refresh_curve();
-      if (timing::now_ms() - start >= budget_ms) break;
-    }
-    return done;
+    });
+    return units;
   }
 
   bool done() const override { return next_unit_ >= kGridSize; }

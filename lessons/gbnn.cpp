@@ -159,9 +159,7 @@ class Gbnn : public Lesson {
   }
 
   int step(int max_steps, double budget_ms) override {
-    const double start = timing::now_ms();
-    int done = 0;
-    while (done < max_steps && !this->done()) {
+    const int units = timing::run_budgeted(max_steps, budget_ms, [this] { return done(); }, [&] {
       const double t0 = timing::now_ms();
       const int phase = int(units_ % kUnitsPerStep);
       if (phase == 0) {
@@ -180,10 +178,8 @@ class Gbnn : public Lesson {
         publish();
       }
       unit_ms_ = timing::now_ms() - t0;
-      ++done;
-      if (timing::now_ms() - start >= budget_ms) break;
-    }
-    return done;
+    });
+    return units;
   }
 
   bool done() const override { return units_ >= int64_t(T_) * kUnitsPerStep || !problem().empty(); }

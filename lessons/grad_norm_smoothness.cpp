@@ -128,18 +128,14 @@ class GradNormSmoothness : public Lesson {
 
   // One unit = one iteration of every method still running.
   int step(int max_steps, double budget_ms) override {
-    const double start = timing::now_ms();
-    int units = 0;
     const int limit = std::min(max_steps, per_call_);
-    while (units < limit && !done()) {
+    const int units = timing::run_budgeted(limit, budget_ms, [this] { return done(); }, [&] {
       for (int r = 0; r < kRuns; ++r) {
         if (runs_[r].done()) continue;
         runs_[r].step(1, 1e30);
         record(r, runs_[r].last_value(), runs_[r].method().state());
       }
-      ++units;
-      if (timing::now_ms() - start >= budget_ms) break;  // the state depends on units done, not on the split
-    }
+    });
     export_gaps();
     return units;
   }

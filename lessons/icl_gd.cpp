@@ -152,18 +152,15 @@ class IclGd : public Lesson {
   }
 
   int step(int max_steps, double budget_ms) override {
-    const double start = timing::now_ms();
-    int done = 0;
-    while (done < max_steps && !this->done()) {
+    const int units = timing::run_budgeted(max_steps, budget_ms, [this] { return done(); }, [&] {
       if (next_unit_ < kAtNChunks) {
         run_at_n_chunk();
       } else {
         run_curve_chunk();
       }
-      ++next_unit_, ++done;
-      if (timing::now_ms() - start >= budget_ms) break;
-    }
-    return done;
+      ++next_unit_;
+    });
+    return units;
   }
 
   bool done() const override { return next_unit_ >= kAtNChunks + kCurveChunks * int(grid_.size()) || diverged(); }

@@ -179,9 +179,7 @@ class Ignite : public Lesson {
   // One unit: one training step of both surrogates, then (after training) one
   // ascent step of both design batches.
   int step(int max_steps, double budget_ms) override {
-    const double start = timing::now_ms();
-    int units = 0;
-    while (units < max_steps && !done()) {
+    const int units = timing::run_budgeted(max_steps, budget_ms, [this] { return done(); }, [&] {
       if (train_done_ < train_steps_) {
         for (int r = 0; r < kRuns; ++r) runs_[r].step(1, 1e30);
         ++train_done_;
@@ -192,9 +190,7 @@ class Ignite : public Lesson {
         ++ascent_done_;
         score_designs();
       }
-      ++units;
-      if (timing::now_ms() - start >= budget_ms) break;
-    }
+    });
     export_arrays();
     return units;
   }

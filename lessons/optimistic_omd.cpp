@@ -132,10 +132,8 @@ class OptimisticOmdLesson : public Lesson {
 
   // One unit = one round, played by all four learners against the same g_t.
   int step(int max_steps, double budget_ms) override {
-    const double start = timing::now_ms();
-    int units = 0;
     const int limit = std::min(max_steps, per_call_);
-    while (units < limit && !done()) {
+    const int units = timing::run_budgeted(limit, budget_ms, [this] { return done(); }, [&] {
       const int t = played_rounds_, n = dim_;
       for (int r = 0; r < kRuns; ++r) runs_[r].step(1, 1e30);
       const double* g = &g_[size_t(t) * n];
@@ -147,13 +145,11 @@ class OptimisticOmdLesson : public Lesson {
       }
       best_each_round_ -= kRadius * std::sqrt(opt::dot(g, g, n));  // min_(||u|| <= R) <g_t, u>
       ++played_rounds_;
-      ++units;
       if (played_rounds_ % record_every_ == 0 || played_rounds_ == rounds_) {
         curve_.push({float(played_rounds_), float(regret(kOgdFixed)), float(regret(kOomdFixed)),
                      float(regret(kOgdAdaptive)), float(regret(kOomdAdaptive)), float(bound_fixed())});
       }
-      if (timing::now_ms() - start >= budget_ms) break;  // the state depends on units done, not on the split
-    }
+    });
     export_iterates();
     return units;
   }

@@ -179,15 +179,11 @@ class SoftAttention : public Lesson {
   // One unit: one timing of one (size, method) pair; exact attention above
   // n = 512 one piece of 64 queries at a time (a few ms at most).
   int step(int max_steps, double budget_ms) override {
-    const double start = timing::now_ms();
-    int done = 0;
-    while (done < max_steps && !this->done()) {
+    const int units = timing::run_budgeted(max_steps, budget_ms, [this] { return done(); }, [&] {
       timing_unit();
-      ++done;
-      if (timing::now_ms() - start >= budget_ms) break;
-    }
+    });
     refresh_timing();
-    return done;
+    return units;
   }
   bool done() const override { return timer_.done(); }
 

@@ -10,7 +10,6 @@
 // a RECONSTRUCTION).  After the run a linear probe on the frozen embeddings
 // measures multi-label mAP on the test scenes.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -21,6 +20,7 @@
 #include "engine/nn/model.h"
 #include "engine/nn/optim.h"
 #include "engine/rng.h"
+#include "engine/timing.h"
 #include "lessons/lesson.h"
 #include "ui/panel.h"
 #include "ui/plots.h"
@@ -163,16 +163,11 @@ class SoftConLesson : public Lesson {
   }
 
   int step(int max_steps, double budget_ms) override {
-    const Clock start;
-    int done = 0;
-    while (done < max_steps && done_steps_ < steps_) {
+    return timing::run_budgeted(max_steps, budget_ms, [this] { return done_steps_ >= steps_; }, [&] {
       train_step();
-      ++done;
       ++done_steps_;
       if (done_steps_ % 100 == 0 || done_steps_ == steps_) probe();
-      if (start.ms() >= budget_ms) break;
-    }
-    return done;
+    });
   }
   bool done() const override { return done_steps_ >= steps_ || !problem().empty(); }
   int64_t run_length() const override { return steps_; }
@@ -198,13 +193,6 @@ class SoftConLesson : public Lesson {
   }
 
  private:
-  struct Clock {
-    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
-    double ms() const {
-      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    }
-  };
-
   // One step of both runs on the same batch and the same two views.
   void train_step() {
     for (int i = 0; i < B_; ++i) idx_[i] = int(rng_.below(uint32_t(train_.n)));

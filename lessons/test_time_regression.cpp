@@ -159,9 +159,7 @@ class TestTimeRegression : public Lesson {
   }
 
   int step(int max_steps, double budget_ms) override {
-    const double start = timing::now_ms();
-    int done = 0;
-    while (done < max_steps && !this->done()) {
+    const int units = timing::run_budgeted(max_steps, budget_ms, [this] { return done(); }, [&] {
       const int g = next_unit_ / kChunks, chunk = next_unit_ % kChunks;
       if (chunk == 0) curve_rng_ = Rng(seed_).fork(kStreamCurve + uint64_t(g));
       measure_chunk(kRhoGrid[g], curve_rng_, kTrials / kChunks, acc_);
@@ -171,10 +169,9 @@ class TestTimeRegression : public Lesson {
         ++points_;
         refresh_curve();
       }
-      ++next_unit_, ++done;
-      if (timing::now_ms() - start >= budget_ms) break;
-    }
-    return done;
+      ++next_unit_;
+    });
+    return units;
   }
 
   bool done() const override { return next_unit_ >= kGridSize * kChunks; }

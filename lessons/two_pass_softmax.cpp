@@ -312,16 +312,12 @@ class TwoPassSoftmax : public Lesson {
   // elements (about 1 ms SIMD), so no unit blocks a frame for long.  Probes
   // and kernels alternate round by round.
   int step(int max_steps, double budget_ms) override {
-    const double start = timing::now_ms();
-    int done = 0;
-    while (done < max_steps && !this->done()) {
+    const int units = timing::run_budgeted(max_steps, budget_ms, [this] { return done(); }, [&] {
       if (!probes_.done() && (timer_.done() || probes_.rounds_done() <= timer_.rounds_done())) probe_unit();
       else kernel_unit();
-      ++done;
-      if (timing::now_ms() - start >= budget_ms) break;
-    }
+    });
     refresh();
-    return done;
+    return units;
   }
 
   bool done() const override { return timer_.done() && probes_.done(); }

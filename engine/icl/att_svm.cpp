@@ -3,10 +3,10 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "engine/icl/normal.h"
+#include "engine/timing.h"
 
 namespace icl {
 
@@ -494,7 +494,6 @@ void AttGdRun::refresh_w() {
 }
 
 int AttGdRun::step(int max_steps, double budget_ms) {
-  const auto start = std::chrono::steady_clock::now();
   const int d = data_.d;
   // The official code divides by ||grad|| + 2.2e-16, which stalls the run once the
   // softmax saturates (||grad|| ~ 1e-16 at ||W|| ~ 40); dividing by ||grad|| alone
@@ -507,8 +506,7 @@ int AttGdRun::step(int max_steps, double budget_ms) {
     const double scale = config_.lr / std::sqrt(norm);
     for (size_t j = 0; j < param.size(); ++j) param[j] -= scale * g[j];
   };
-  int done = 0;
-  while (done < max_steps) {
+  return timing::run_budgeted(max_steps, budget_ms, [] { return false; }, [&] {
     // grad_ is the gradient at the current W (from reset or the previous step).
     if (config_.factorized) {
       // W = K Q^T:  dK = G Q,  dQ = G^T K
@@ -530,10 +528,7 @@ int AttGdRun::step(int max_steps, double budget_ms) {
     }
     loss_ = att_loss_grad_direction(data_, W_.data(), grad_.data());
     ++steps_;
-    ++done;
-    if (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() >= budget_ms) break;
-  }
-  return done;
+  });
 }
 
 double AttGdRun::opt_token_prob() const {

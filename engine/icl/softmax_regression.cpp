@@ -2,11 +2,11 @@
 #include "engine/icl/softmax_regression.h"
 
 #include <Eigen/Dense>
-#include <chrono>
 #include <algorithm>
 #include <cmath>
 
 #include "engine/icl/normal.h"
+#include "engine/timing.h"
 
 namespace icl {
 
@@ -123,10 +123,8 @@ void SoftmaxRegressionGd::reset(const SoftmaxRegression& problem, const double* 
 }
 
 int SoftmaxRegressionGd::step(int max_steps, double budget_ms) {
-  const auto start = std::chrono::steady_clock::now();
   const int n = problem_.n, d = problem_.d;
-  int done = 0;
-  while (done < max_steps) {
+  return timing::run_budgeted(max_steps, budget_ms, [] { return false; }, [&] {
     problem_.forward(x_.data(), f_prev_.data());
     problem_.grad_given_f(f_prev_.data(), g_.data());
     // dx is what the stored x really moved by (x + dx is rounded), so the
@@ -158,10 +156,7 @@ int SoftmaxRegressionGd::step(int max_steps, double budget_ms) {
       std::copy(x_.begin(), x_.end(), path_.begin() + size_t(path_count_) * d);
       ++path_count_;
     }
-    ++done;
-    if (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() >= budget_ms) break;
-  }
-  return done;
+  });
 }
 
 }  // namespace icl

@@ -19,13 +19,14 @@
 
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
-#include "imgui_impl_opengl3.h"
 #include "lessons/packs.h"
 #include "lessons/strings.h"
 #include "ui/panel.h"
 #include "ui/plots.h"
 #include "web/api.h"
+#include "web/frame_budget.h"
 #include "web/gl_images.h"
+#include "web/gl_renderer.h"
 #include "web/layout.h"
 #include "web/pointer_input.h"
 
@@ -89,7 +90,6 @@ PointerInput g_pointer;
 #endif
 
 constexpr float kBaseFontPx = 15.0f;
-constexpr double kStepBudgetMs = 7.0;  // per frame, for lesson work
 
 struct App {
   GLFWwindow* window = nullptr;
@@ -97,6 +97,7 @@ struct App {
   bool light_theme = false;
   bool applied_light = true;  // forces the first apply
   double last_frame_time = 0, frame_ms = 16.7, work_ms = 0;
+  FrameBudget budget;  // the lesson's share of each frame (web/frame_budget.h)
   std::string last_state;
   std::string font_path;
   ImGuiTextFilter lesson_filter;  // native lesson list
@@ -166,8 +167,7 @@ void update_scale_and_theme() {
   if (scale != g_app.ui_scale) {
     g_app.ui_scale = scale;
     load_fonts(scale);
-    ImGui_ImplOpenGL3_DestroyFontsTexture();
-    ImGui_ImplOpenGL3_CreateFontsTexture();
+    ui_renderer_rebuild_fonts();
     g_app.applied_light = !light;  // restyle below
   }
   if (light != g_app.applied_light) {
@@ -233,7 +233,6 @@ void frame() {
 
   glfwPollEvents();
   update_scale_and_theme();
-  ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
 #if defined(__EMSCRIPTEN__)
   {
@@ -256,7 +255,9 @@ void frame() {
   Session& s = app_session();
   // The lesson says how it steps: continuous ones measure until done,
   // on_play ones train while playing.
-  if (s.wants_steps()) s.advance(s.steps_for_frame(dt_ms), kStepBudgetMs);
+  const double step_t0 = now_ms();
+  const int units = s.wants_steps() ? s.advance(s.steps_for_frame(dt_ms), g_app.budget.budget_ms()) : 0;
+  const double step_ms = units > 0 ? now_ms() - step_t0 : 0;
   s.refresh();
 
   const ImGuiIO& io = ImGui::GetIO();
@@ -284,7 +285,7 @@ void frame() {
   const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
   glClearColor(bg.x, bg.y, bg.z, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  ui_renderer_draw(ImGui::GetDrawData());
 #if defined(__EMSCRIPTEN__)
   finish_plot_save(fb_w, fb_h);
 #endif
@@ -292,6 +293,14 @@ void frame() {
   glfwSwapBuffers(g_app.window);
 #endif
   g_app.work_ms = now_ms() - t0;
+  g_app.budget.end_frame(dt_ms, g_app.work_ms, step_ms, units);
+#if defined(__EMSCRIPTEN__)
+  static bool first_frame = true;
+  if (first_frame) {  // cold start ends here: the bench reads this mark (bench/browser.mjs)
+    first_frame = false;
+    EM_ASM({ if (self.performance && performance.mark) performance.mark('playground-first-frame'); });
+  }
+#endif
 
   // Tell the page about a new URL state (lesson, knobs, seed).
   const std::string state = s.state_string();
@@ -314,6 +323,20 @@ extern "C" EMSCRIPTEN_KEEPALIVE void pg_pointer_event(int type, double x, double
   if (type < 0 || type > 3) return;
   pg::g_pointer.push({pg::PointerType(type), float(x), float(y), touch == 1, emscripten_get_now(), touch == 2 ? 1 : 0});
 }
+
+// The main loop's own measurements, for the browser bench and the curious:
+// {"frames", "work_p95_ms", "draw_ms", "unit_ms", "budget_ms", "cap_ms",
+//  "frame_ms", "steps_per_second"}.
+extern "C" EMSCRIPTEN_KEEPALIVE const char* pg_frame_stats() {
+  static char buf[320];
+  const pg::FrameBudget& b = pg::g_app.budget;
+  std::snprintf(buf, sizeof buf,
+                "{\"frames\":%d,\"work_p95_ms\":%.3f,\"draw_ms\":%.3f,\"unit_ms\":%.3f,\"budget_ms\":%.3f,"
+                "\"cap_ms\":%.3f,\"frame_ms\":%.3f,\"steps_per_second\":%.3f}",
+                b.frames(), b.work_p95_ms(), b.draw_ms(), b.unit_ms(), b.budget_ms(), b.cap_ms(), pg::g_app.frame_ms,
+                pg::app_session().steps_per_second());
+  return buf;
+}
 #endif
 
 int main(int argc, char** argv) {
@@ -326,14 +349,12 @@ int main(int argc, char** argv) {
   glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
-  const char* glsl_version = "#version 300 es";
   g_app.font_path = "/font.ttf";
   g_app.window = glfwCreateWindow(1280, 800, "Softmax Playground", nullptr, nullptr);
 #else
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
-  const char* glsl_version = "#version 330 core";
   g_app.font_path = std::string(PG_FONT_PATH);
   g_app.window = glfwCreateWindow(1400, 900, "Softmax Playground", nullptr, nullptr);
 #endif
@@ -347,7 +368,10 @@ int main(int argc, char** argv) {
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // no settings file: the URL is the state
   ImGui_ImplGlfw_InitForOpenGL(g_app.window, true);
-  ImGui_ImplOpenGL3_Init(glsl_version);
+  if (!ui_renderer_init()) {
+    std::fprintf(stderr, "playground: cannot compile the UI shaders\n");
+    return 1;
+  }
   plot::set_image_backend(create_gl_image_backend());
 #if defined(__EMSCRIPTEN__)
   plot::set_save_handler([](const plot::PlotSaveRequest& r) { g_save.request = r, g_save.active = true; });
@@ -363,7 +387,7 @@ int main(int argc, char** argv) {
     for (const std::string& m : app_session().apply_state(argv[1])) std::fprintf(stderr, "playground: %s\n", m.c_str());
   }
   while (!glfwWindowShouldClose(g_app.window)) frame();
-  ImGui_ImplOpenGL3_Shutdown();
+  ui_renderer_shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();
   glfwDestroyWindow(g_app.window);

@@ -6,56 +6,19 @@
 // sampled with NEAREST.
 #include "web/gl_images.h"
 
-#include <cstdio>
 #include <unordered_map>
 
-#if defined(__EMSCRIPTEN__)
-#include <GLES3/gl3.h>
-static const char* kGlslVersion = "#version 300 es\nprecision highp float;\nprecision highp int;\n";
-#else
-#define GL_GLEXT_PROTOTYPES 1
-#include <GL/gl.h>
-#include <GL/glext.h>
-static const char* kGlslVersion = "#version 330 core\n";
-#endif
-
 #include "shader_sources.h"
+#include "web/gl.h"
 
 namespace pg {
 namespace {
 
-GLuint compile(GLenum type, const char* body) {
-  const GLuint shader = glCreateShader(type);
-  const char* parts[2] = {kGlslVersion, body};
-  glShaderSource(shader, 2, parts, nullptr);
-  glCompileShader(shader);
-  GLint ok = 0;
-  glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-  if (!ok) {
-    char log[1024];
-    glGetShaderInfoLog(shader, sizeof log, nullptr, log);
-    std::fprintf(stderr, "heatmap shader: %s\n", log);
-    glDeleteShader(shader);
-    return 0;
-  }
-  return shader;
-}
-
 class GlImages : public plot::ImageBackend {
  public:
   bool init() {
-    const GLuint vs = compile(GL_VERTEX_SHADER, kShader_heatmap_vert);
-    const GLuint fs = compile(GL_FRAGMENT_SHADER, kShader_heatmap_frag);
-    if (!vs || !fs) return false;
-    program_ = glCreateProgram();
-    glAttachShader(program_, vs);
-    glAttachShader(program_, fs);
-    glLinkProgram(program_);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint ok = 0;
-    glGetProgramiv(program_, GL_LINK_STATUS, &ok);
-    if (!ok) return false;
+    program_ = gl_program(kShader_heatmap_vert, kShader_heatmap_frag, "heatmap");
+    if (!program_) return false;
     loc_vmin_ = glGetUniformLocation(program_, "vmin");
     loc_vmax_ = glGetUniformLocation(program_, "vmax");
     loc_diverging_ = glGetUniformLocation(program_, "diverging");
@@ -82,13 +45,11 @@ class GlImages : public plot::ImageBackend {
     glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
     glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RED, GL_FLOAT, values);
 
-    // Render into the image's color texture, then restore what ImGui's
-    // backend expects (it sets its own state again when it renders).
-    GLint prev_fbo = 0, prev_program = 0, prev_vao = 0, prev_viewport[4];
-    glGetIntegerv(GL_FRAMEBUFFER_BINDING, &prev_fbo);
-    glGetIntegerv(GL_CURRENT_PROGRAM, &prev_program);
-    glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &prev_vao);
-    glGetIntegerv(GL_VIEWPORT, prev_viewport);
+    // Render into the image's color texture.  Nothing is saved and restored:
+    // this runs while the UI is built, before anything is drawn, and the UI
+    // renderer (web/gl_renderer.cpp) sets every piece of state it needs.
+    // Only the framebuffer goes back to the canvas.  (A glGet* here can be a
+    // synchronous round trip to the browser's GPU process.)
     glBindFramebuffer(GL_FRAMEBUFFER, fbo_);
     glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, img.color, 0);
     glViewport(0, 0, w, h);
@@ -103,10 +64,7 @@ class GlImages : public plot::ImageBackend {
     glUniform1i(loc_values_, 0);
     glBindVertexArray(vao_);
     glDrawArrays(GL_TRIANGLES, 0, 3);
-    glBindVertexArray(GLuint(prev_vao));
-    glUseProgram(GLuint(prev_program));
-    glBindFramebuffer(GL_FRAMEBUFFER, GLuint(prev_fbo));
-    glViewport(prev_viewport[0], prev_viewport[1], prev_viewport[2], prev_viewport[3]);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
     return (ImTextureID)(intptr_t)img.color;
   }
 

@@ -156,6 +156,11 @@
     text() {
       return ready ? call('pg_text', [], []) : notReady();
     },
+    // The main loop's own timing: the app's work per frame (95th percentile of
+    // the last two seconds), the lesson's budget in it and the steps per second.
+    frameStats() {
+      return ready ? call('pg_frame_stats', [], []) : notReady();
+    },
   };
   function reject(message) {
     toast(message);

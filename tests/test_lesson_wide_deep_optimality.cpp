@@ -2,8 +2,10 @@
 // wide-deep-optimality lesson: the duals are duals (phi^(1) = 1; the Hermite
 // activation's Gaussian expectation equals the polynomial), alpha = (d-1)/2
 // for the consistent 2-D dual and the computed kernel has that exponent, the
-// log-domain recursion equals the plain one where both fit, and the deep
-// limits: the predicted singular-kernel limit and 1-NN.
+// log-domain recursion equals the plain one where both fit, the deep
+// limits (the predicted singular-kernel limit and 1-NN), and LESSONS.md #31's
+// ">= 99% agreement with the Hilbert estimate at L = 20" in the paper's
+// setting (its code's Dirichlet data and NNGP), with what breaks it.
 #include <doctest/doctest.h>
 
 #include <Eigen/Dense>
@@ -115,14 +117,14 @@ TEST_CASE("ntk: the log-domain recursion equals the plain one, and survives wher
   CHECK(e.k.sign == 1.0);
 }
 
-TEST_CASE("wide-deep-optimality: deep, the optimal dual's classifier is the predicted singular-kernel limit") {
-  // The draft's ">= 99% agreement with the Hilbert estimate at L = 20" does not hold for this dual (the
-  // panel says why, live); what the derivation predicts does: at depth 200 with 20 points (1 - xi > 1/L
-  // for the neighbours) the NTK classifier is sign(sum_i y_i s(<x, x_i>)).
+TEST_CASE("wide-deep-optimality: deep, the optimal dual's NTK classifier is the predicted singular-kernel limit") {
+  // The NTK's slow way to the limit, on the whole circle (where the limit and the Hilbert estimate part):
+  // at depth 200 with 20 points (1 - xi > 1/L for the neighbours) the NTK classifier is
+  // sign(sum_i y_i s(<x, x_i>)).
   double mean = 0;
   for (uint64_t seed : {1, 2, 3}) {
     pg::Session s;
-    run(s, {{"depth", "200"}, {"n_train", "20"}}, seed);
+    run(s, {{"depth", "200"}, {"n_train", "20"}, {"data", "circle"}, {"kernel", "ntk"}}, seed);
     CAPTURE(seed);
     CHECK(metric(s, "agree_limit") >= 0.9);
     mean += metric(s, "agree_limit") / 3;
@@ -131,13 +133,53 @@ TEST_CASE("wide-deep-optimality: deep, the optimal dual's classifier is the pred
     CHECK(metric(s, "acc_bayes") >= metric(s, "acc_majority"));
   }
   CHECK(mean >= 0.95);
-  // The measured exponent near xi = 1 falls from alpha + 1 toward alpha as L grows.
-  pg::Session l20, l200;
-  run(l20, {{"depth", "20"}, {"n_train", "20"}});
-  run(l200, {{"depth", "200"}, {"n_train", "20"}});
+  // The NTK's measured exponent near xi = 1 falls from alpha + 1 toward alpha as L grows; the NNGP's is
+  // alpha already at depth 20.
+  pg::Session l20, l200, nngp;
+  run(l20, {{"depth", "20"}, {"n_train", "20"}, {"kernel", "ntk"}});
+  run(l200, {{"depth", "200"}, {"n_train", "20"}, {"kernel", "ntk"}});
+  run(nngp, {{"depth", "20"}, {"n_train", "20"}});
   CHECK(metric(l20, "alpha_measured") == doctest::Approx(1.5).epsilon(0.1));
   CHECK(metric(l200, "alpha_measured") < metric(l20, "alpha_measured") - 0.3);
+  CHECK(metric(nngp, "alpha_measured") == doctest::Approx(0.5).epsilon(0.02));
   CHECK(metric(l20, "agree_hilbert") > 0.5);
+}
+
+TEST_CASE("wide-deep-optimality: at L = 20 the 2-D optimal dual agrees with the Hilbert estimate on >= 99% of points") {
+  // LESSONS.md #31 in the paper's setting, which the defaults are (its code, uhlerlab/inf_depth_ntks:
+  // Dirichlet(1, 2) against Dirichlet(2, 1) normalized onto a quarter of the circle, the NNGP,
+  // (xi + xi^7)/2), at depth 20.  300 test points a seed; the few disagreements come from far training
+  // points, where s(xi) and ||x - x_i||^-1 differ (seeds 1-40: mean 0.996, lowest 0.973), so the bar is
+  // on the mean of ten seeds, with a floor on each.
+  double mean = 0, mean_ntk = 0;
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    pg::Session s;
+    run(s, {}, seed);
+    CAPTURE(seed);
+    CHECK(metric(s, "depth_done") == 20);
+    CHECK(metric(s, "alpha") == doctest::Approx(0.5));
+    CHECK(metric(s, "agree_hilbert") >= 0.97);
+    CHECK(metric(s, "agree_hilbert") == metric(s, "agree_hilbert_nngp"));
+    CHECK(metric(s, "agree_limit") >= 0.99);  // for the NNGP depth 20 is already the deep limit
+    CHECK(metric(s, "acc_bayes_exact") == doctest::Approx(0.76));
+    mean += metric(s, "agree_hilbert") / 10;
+    mean_ntk += metric(s, "agree_hilbert_ntk") / 10;
+    // The paper's data: every point in the first quadrant, so every <x, x'> >= 0.
+    const pg::Array* angle = s.lesson().outputs().find_array("train_angle");
+    REQUIRE(angle != nullptr);
+    for (double t : angle->d) CHECK((t >= 0 && t <= 1.5707963267948966));
+  }
+  CHECK(mean >= 0.99);
+  // What the panel names as breaking it: the NTK at the same depth (its early layers), and the whole
+  // circle, where the odd dual lets nearly antipodal points vote against their label.
+  CHECK(mean_ntk < 0.95);
+  for (uint64_t seed : {1, 2, 3}) {
+    pg::Session c;
+    run(c, {{"data", "circle"}}, seed);
+    CAPTURE(seed);
+    CHECK(metric(c, "agree_hilbert") < 0.95);
+    CHECK(metric(c, "agree_limit") >= 0.99);  // the limit itself still holds there
+  }
 }
 
 TEST_CASE("wide-deep-optimality: no linear term gives 1-NN; ReLU keeps K(1) = L + 1") {

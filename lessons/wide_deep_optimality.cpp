@@ -15,7 +15,6 @@
 // the classifier is evaluated at a ladder of depths.
 #include <Eigen/Dense>
 #include <algorithm>
-#include <chrono>
 #include <iterator>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +23,7 @@
 #include "engine/nn/nnmath.h"
 #include "engine/nn/ntk.h"
 #include "engine/rng.h"
+#include "engine/timing.h"
 #include "lessons/lesson.h"
 #include "ui/panel.h"
 #include "ui/plots.h"
@@ -144,21 +144,15 @@ class WideDeepOptimality : public Lesson {
   }
 
   int step(int max_steps, double budget_ms) override {
-    using clock = std::chrono::steady_clock;
-    const clock::time_point start = clock::now();
-    int done = 0;
-    while (done < max_steps && !this->done()) {
+    return timing::run_budgeted(max_steps, budget_ms, [this] { return done(); }, [&] {
       for (nn::NtkEntry& e : entries_) nn::ntk_layer(phi_, e);
       nn::ntk_layer(phi_, one_);
       nn::ntk_layer(phi_, probe_[0]);
       nn::ntk_layer(phi_, probe_[1]);
-      ++done;
       const int l = one_.depth;
       while (next_rung_ < int(std::size(kLadder)) && kLadder[next_rung_] < l) ++next_rung_;
       if (l == depth_ || (next_rung_ < int(std::size(kLadder)) && kLadder[next_rung_] == l)) evaluate();
-      if (std::chrono::duration<double, std::milli>(clock::now() - start).count() >= budget_ms) break;
-    }
-    return done;
+    });
   }
 
   bool done() const override { return one_.depth >= depth_; }

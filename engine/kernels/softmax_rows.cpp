@@ -31,7 +31,7 @@ using namespace softmax_detail;
 // pass of segment k carries the max/min pass of segment k + 1 and the oldest
 // waiting scale pass (a previous row's, or a previous row's block) in its loop
 // (RideAlong, softmax_detail.h), so only the exp pass's time is paid.  The
-// three passes run one after the other cost ~20% more at 256 x 1024 in wasm:
+// three passes run one after the other take ~25% longer at 256 x 1024 in wasm:
 // the max and scale passes are cheap but, as loops of their own, they do not
 // overlap the exp pass, which is bound by the latency of its dependency chain
 // and leaves most execution slots idle.  Every output has the bits of the

@@ -12,6 +12,10 @@
 //   attention_vs_tfjs       per kind (softmax, linear, soft) and n, engine attn_<kind>_<n>x64 / TF.js
 //   attn_softmax_1024_vs_tfjs  that ratio for softmax attention at n = 1024 (issue 14's target)
 //   wasm_vs_native          per figure, engine wasm-simd / engine native
+// and against ONNX Runtime Web (issue 12), engine wasm-simd / ORT's wasm backend:
+//   gemm256_vs_ort          gemm_256
+//   softmax_vs_ort          per shape, softmax_<shape>;  softmax_vs_ort_min  the smallest
+//   attention1024_vs_ort    attn_softmax_1024x64 (ORT: Gemm, Softmax, MatMul)
 // and one time (issue 15, target < 90 s in wasm):
 //   grok_seconds            per platform, stablemax-grokking's steps to 99% test
 //                           accuracy at its defaults (kGrokSteps, from
@@ -56,11 +60,11 @@ const medianOf = (v) => {
   return n % 2 ? s[n >> 1] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 };
 
-const platforms = ['native', 'wasm-simd', 'wasm-scalar', 'tfjs-wasm'];
+const platforms = ['native', 'wasm-simd', 'wasm-scalar', 'tfjs-wasm', 'ort-wasm'];
 const byKey = new Map(combined.map((f) => [`${f.platform}|${f.name}`, f]));
 const get = (platform, name) => byKey.get(`${platform}|${name}`);
 const ratio = (a, b) => (a && b && b.median > 0 ? a.median / b.median : null);
-// The paired ratio recorded on the wasm-simd line ('vs_tfjs' or 'simd_vs_scalar').
+// The paired ratio recorded on the wasm-simd line ('vs_tfjs', 'vs_ort' or 'simd_vs_scalar').
 const paired = (name, key) => get('wasm-simd', name)?.paired?.[key] ?? null;
 const round = (v, d = 3) => (v === null ? null : Number(v.toFixed(d)));
 
@@ -72,6 +76,12 @@ for (const s of softmaxShapes) {
   if (r !== null) softmaxVsTfjs[s] = round(r);
 }
 const softmaxValues = Object.values(softmaxVsTfjs);
+const softmaxVsOrt = {};
+for (const s of softmaxShapes) {
+  const r = paired(`softmax_${s}`, 'vs_ort');
+  if (r !== null) softmaxVsOrt[s] = round(r);
+}
+const softmaxOrtValues = Object.values(softmaxVsOrt);
 const attentionVsTfjs = {};
 for (const kind of ['softmax', 'linear', 'soft'])
   for (const n of [256, 1024, 4096]) {
@@ -100,6 +110,10 @@ const ratios = {
   attention_vs_tfjs: attentionVsTfjs,
   attn_softmax_1024_vs_tfjs: attentionVsTfjs.softmax_1024 ?? null,
   wasm_vs_native: wasmVsNative,
+  gemm256_vs_ort: round(paired('gemm_256', 'vs_ort')),
+  softmax_vs_ort: softmaxVsOrt,
+  softmax_vs_ort_min: softmaxOrtValues.length === softmaxShapes.length ? Math.min(...softmaxOrtValues) : null,
+  attention1024_vs_ort: round(paired('attn_softmax_1024x64', 'vs_ort')),
 };
 const targets = {
   gemm256_vs_tfjs: 1.0,
@@ -107,6 +121,8 @@ const targets = {
   softmax_vs_tfjs_min: 1.5,
   mlp_step_vs_tfjs: 20.0,
   attn_softmax_1024_vs_tfjs: 1.5,  // issue 14: the fused kernel never materializes the n x n scores
+  gemm256_vs_ort: 1.0,             // issue 12
+  softmax_vs_ort_min: 1.0,
 };
 const targetStatus = {};
 for (const [k, t] of Object.entries(targets)) {
@@ -123,18 +139,18 @@ const cell = (f) => (f ? `${fmt(f.median)} (${fmt(f.min)}-${fmt(f.max)})` : '-')
 function fmt(v) {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
-const header = ['figure', 'unit', ...platforms, 'wasm/native', 'simd/scalar', 'wasm/tfjs'];
+const header = ['figure', 'unit', ...platforms, 'wasm/native', 'simd/scalar', 'wasm/tfjs', 'wasm/ort'];
 const rows = names.map((n) => {
   const unit = combined.find((f) => f.name === n).unit;
   const rn = ratio(get('wasm-simd', n), get('native', n));
-  const rs = paired(n, 'simd_vs_scalar'), rt = paired(n, 'vs_tfjs');
+  const rs = paired(n, 'simd_vs_scalar'), rt = paired(n, 'vs_tfjs'), ro = paired(n, 'vs_ort');
   const show = (v) => (v === null ? '-' : v.toFixed(2));
-  return [n, unit, ...platforms.map((p) => cell(get(p, n))), show(rn), show(rs), show(rt)];
+  return [n, unit, ...platforms.map((p) => cell(get(p, n))), show(rn), show(rs), show(rt), show(ro)];
 });
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 const rounds = Math.max(...combined.map((f) => f.rounds ?? 1));
-console.log(`median of ${rounds} rounds (min-max); higher is faster; simd/scalar and wasm/tfjs are paired ratios`);
+console.log(`median of ${rounds} rounds (min-max); higher is faster; simd/scalar, wasm/tfjs and wasm/ort are paired ratios`);
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
@@ -151,6 +167,8 @@ for (const [k, s] of Object.entries(targetStatus)) {
 }
 if (Object.keys(softmaxVsTfjs).length) console.log(`softmax_vs_tfjs per shape: ${JSON.stringify(softmaxVsTfjs)}`);
 if (Object.keys(attentionVsTfjs).length) console.log(`attention_vs_tfjs per kind and n: ${JSON.stringify(attentionVsTfjs)}`);
+if (Object.keys(softmaxVsOrt).length) console.log(`softmax_vs_ort per shape: ${JSON.stringify(softmaxVsOrt)}`);
+if (ratios.attention1024_vs_ort !== null) console.log(`attention1024_vs_ort: ${ratios.attention1024_vs_ort.toFixed(2)}x (no target)`);
 
 const clocks = [...new Set(figures.map((f) => f.clock).filter(Boolean))];
 const results = {

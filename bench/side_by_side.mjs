@@ -2,8 +2,10 @@
 // node process, interleaved, and prints one JSON line per figure and platform.
 //
 // Contenders per figure: the engine's SIMD128 module, its scalar module (both
-// built by bench/run from bench/figures.cpp + engine_module.cpp) and, where it
-// has the op, TensorFlow.js's wasm backend (bench/tfjs_figures.mjs).
+// built by bench/run from bench/figures.cpp + engine_module.cpp) and, where
+// they have the op, TensorFlow.js's wasm backend (bench/tfjs_figures.mjs) and
+// ONNX Runtime Web's wasm backend (bench/ort_figures.mjs, whose calls are
+// asynchronous: a sample awaits each session.run in turn).
 //
 // Protocol, the same for every contender:
 //   1. setup (inputs made once), then warm-up calls, interleaved, until each
@@ -12,7 +14,7 @@
 //   3. --rounds rounds; in each, every contender times one sample, in an
 //      order that rotates from round to round.
 // A contender's figure is the median of its per-round rates (min and max
-// alongside).  A ratio (engine / TF.js, SIMD / scalar) is the median of the
+// alongside).  A ratio (engine / TF.js, engine / ORT, SIMD / scalar) is the median of the
 // per-round ratios: the two samples of a round are a few milliseconds apart,
 // so a slow spell of a shared machine falls on both sides alike.
 //
@@ -23,6 +25,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { makeOrtFigures } from './ort_figures.mjs';
 import { makeTfjsFigures } from './tfjs_figures.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,6 +62,7 @@ async function loadEngine(file, platform) {
 
 const engines = [await loadEngine('engine_simd.js', 'wasm-simd'), await loadEngine('engine_scalar.js', 'wasm-scalar')];
 const tfjs = { platform: 'tfjs-wasm', figures: await makeTfjsFigures(root) };
+const ort = { platform: 'ort-wasm', figures: await makeOrtFigures(root) };
 if (engines[0].simd !== 'wasm-simd128' || engines[1].simd !== 'scalar')
   throw new Error(`unexpected builds: ${engines[0].simd}, ${engines[1].simd}`);
 
@@ -66,22 +70,29 @@ const median = (v) => {
   const s = [...v].sort((a, b) => a - b), n = s.length;
   return n % 2 ? s[n >> 1] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 };
-const runCalls = (f, k) => { if (f.calls) f.calls(k); else for (let i = 0; i < k; ++i) f.call(); };
+// ORT's calls return promises (awaited one by one); the others return nothing.
+async function runCalls(f, k) {
+  if (f.calls) return f.calls(k);
+  for (let i = 0; i < k; ++i) {
+    const p = f.call();
+    if (p) await p;
+  }
+}
 
 for (const name of Object.keys(engines[0].figures)) {
   if (opt.filter && !name.includes(opt.filter)) continue;
-  const contenders = [...engines, tfjs]
+  const contenders = [...engines, tfjs, ort]
     .filter((c) => c.figures[name])
     .map((c) => ({ platform: c.platform, f: c.figures[name], spent: 0, calls: 0, rates: [] }));
   // The MLP step's samples are longer: one TF.js step takes a few ms (and a grok step ~15 ms).
   const sampleMs = name === 'mlp_step' || name === 'grok_step' ? Math.max(opt.sampleMs, 60) : opt.sampleMs;
-  for (const c of contenders) c.f.setup();
+  for (const c of contenders) await c.f.setup();
   // 1. warm-up, interleaved
   while (contenders.some((c) => c.spent < opt.warmupMs || c.calls < 3)) {
     for (const c of contenders) {
       if (c.spent >= opt.warmupMs && c.calls >= 3) continue;
       const t0 = performance.now();
-      c.f.call();
+      await runCalls(c.f, 1);
       c.spent += performance.now() - t0;
       c.calls += 1;
     }
@@ -93,7 +104,7 @@ for (const name of Object.keys(engines[0].figures)) {
     for (let k = 0; k < contenders.length; ++k) {
       const c = contenders[(k + r) % contenders.length];
       const t0 = performance.now();
-      runCalls(c.f, c.perSample);
+      await runCalls(c.f, c.perSample);
       const ms = Math.max(performance.now() - t0, 1e-6);
       c.rates.push((c.f.work * c.perSample) / (ms * 1e-3));
     }
@@ -102,7 +113,7 @@ for (const name of Object.keys(engines[0].figures)) {
   const simd = contenders[0];
   const paired = {};
   for (const c of contenders.slice(1)) {
-    const key = c.platform === 'wasm-scalar' ? 'simd_vs_scalar' : 'vs_tfjs';
+    const key = { 'wasm-scalar': 'simd_vs_scalar', 'tfjs-wasm': 'vs_tfjs', 'ort-wasm': 'vs_ort' }[c.platform];
     paired[key] = median(simd.rates.map((v, r) => v / c.rates[r]));
   }
   const fix = (v) => Number(v.toPrecision(6));

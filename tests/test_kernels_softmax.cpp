@@ -4,6 +4,7 @@
 // softmax-cross-entropy backward against finite differences.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -322,6 +323,41 @@ TEST_CASE("softmax_rows: long rows (blocked path) match the reference, special v
     x[n / 2] = std::numeric_limits<float>::quiet_NaN();
     kern::softmax_rows(x.data(), y.data(), 1, n);
     CHECK(std::isnan(y[0]));
+  }
+}
+
+TEST_CASE("softmax_rows: pipelined rows give the bits of one row at a time, special rows anywhere") {
+  // softmax_rows runs each segment's (a row's, or a long row's block's) exp
+  // pass together with the next segment's max/min pass and a previous
+  // segment's scale pass (softmax_rows.cpp).  None of that may change a bit:
+  // every row equals softmax_three_pass_reload on it (rows < 8192) or
+  // softmax_rows on it alone (the blocked path), whatever its neighbours are,
+  // and a special row (the rules of softmax.h) must not lose a neighbour's
+  // waiting scale pass or next max.
+  pg::Rng rng(112);
+  const float kNaN = std::numeric_limits<float>::quiet_NaN();
+  for (int n : {1, 3, 4, 15, 16, 17, 255, 1024, 1031, 8192, 8195, 10000}) {
+    const int rows = 8;
+    std::vector<float> x(size_t(rows) * n);
+    for (int r = 0; r < rows; ++r) {
+      float* row = x.data() + size_t(r) * n;
+      const double range = r % 3 == 2 ? 1000.0 : 20.0;  // 1000: exponents below kExpLo, the clamping exp
+      for (int i = 0; i < n; ++i) row[i] = float(rng.uniform(-range, range));
+      if (r == 1) row[n - 1] = kInf;        // in the last block of a long row
+      if (r == 4) row[n / 3] = kNaN;
+      if (r == 5) std::fill(row, row + n, -kInf);
+      if (r == 6 && n > 1) row[n / 2] = -kInf;  // an ordinary row (the max is finite)
+    }
+    std::vector<float> y(x.size(), 7.0f);
+    kern::softmax_rows(x.data(), y.data(), rows, n);
+    for (int r = 0; r < rows; ++r) {
+      const size_t o = size_t(r) * n;
+      std::vector<float> one(n, 7.0f);
+      if (n < 8192) kern::softmax_three_pass_reload(x.data() + o, one.data(), size_t(n));
+      else kern::softmax_rows(x.data() + o, one.data(), 1, n);
+      INFO("n=" << n << " row=" << r);
+      CHECK(std::memcmp(y.data() + o, one.data(), size_t(n) * sizeof(float)) == 0);
+    }
   }
 }
 

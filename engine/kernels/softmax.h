@@ -97,7 +97,10 @@ void softmax_pass(SoftmaxPasses& s, int pass, const float* x, float* y, size_t b
 // softmax of each row: the three-pass reload algorithm (the fastest variant
 // for rows that fit in cache, measured in bench/); rows of 8192 elements or
 // more run it one 2048-element block at a time with a max per block, so x is
-// read from memory once (4 transfers per element instead of 5).
+// read from memory once (4 transfers per element instead of 5).  The max pass
+// of the next row (block) and the scale pass of a previous one run inside
+// each exp pass's loop (softmax_rows.cpp); the bits are those of
+// softmax_three_pass_reload on each row (rows < 8192).  x and y must not overlap.
 void softmax_rows(const float* x, float* y, int rows, int n);
 void softmax_rows_ref(const float* x, float* y, int rows, int n);
 // y = x - mu - log(sum e^(x - mu)) per row; +inf entries get -log k, others -inf.

@@ -16,40 +16,72 @@ namespace kern {
 using namespace softmax_detail;
 
 // ============================================================================
-// softmax per row.
-// Rows up to kBlockedMin elements (they sit in L1/L2 between passes) use the
-// three-pass reload algorithm, the fastest there: one exp per element plus
-// two cheap passes.  Longer rows use the same algorithm one cache-sized block
-// at a time, with a max per block, so x is read from memory once instead of
-// twice (4 array transfers per element instead of 5):
+// softmax per row: the three-pass reload algorithm (softmax.h), the fastest
+// for rows that fit in cache: one exp per element plus two cheap passes.
+// Rows of kBlockedMin elements or more run it one cache-sized block at a
+// time, with a max per block, so x is read from memory once instead of twice
+// (4 array transfers per element instead of 5):
 //   for each block b:  m_b = max x_b,  y_b = e^(x_b - m_b),  s_b = sum y_b
 //   M = max_b m_b,  S = sum_b s_b e^(m_b - M)
 //   for each block b:  y_b *= e^(m_b - M) / S
 // This is the online-softmax merge (Milakov & Gimelshein 2018) applied to
 // blocks instead of elements.
+//
+// Segments (a whole row, or one block of a long row) are pipelined: the exp
+// pass of segment k carries the max/min pass of segment k + 1 and the oldest
+// waiting scale pass (a previous row's, or a previous row's block) in its loop
+// (RideAlong, softmax_detail.h), so only the exp pass's time is paid.  The
+// three passes run one after the other take ~25% longer at 256 x 1024 in wasm:
+// the max and scale passes are cheap but, as loops of their own, they do not
+// overlap the exp pass, which is bound by the latency of its dependency chain
+// and leaves most execution slots idle.  Every output has the bits of the
+// unpipelined algorithm (softmax_three_pass_reload on rows shorter than
+// kBlockedMin).
 // ============================================================================
 namespace {
 constexpr size_t kBlock = 2048;          // 8 KB of x and 8 KB of y stay in L1
 constexpr size_t kBlockedMin = 4 * kBlock;
-thread_local std::vector<float> t_block_stats;
 
-void softmax_blocked(const float* x, float* y, size_t n) {
-  const size_t blocks = (n + kBlock - 1) / kBlock;
-  if (t_block_stats.size() < 2 * blocks) t_block_stats.resize(2 * blocks);
-  float* m = t_block_stats.data();
-  float* s = m + blocks;
-  float big_m = -std::numeric_limits<float>::infinity();
-  for (size_t b = 0; b < blocks; ++b) {
-    const size_t o = b * kBlock, len = n - o < kBlock ? n - o : kBlock;
-    const RowRange range = row_range(x + o, len);
-    // A block with +inf, NaN or only -inf: let the whole-row algorithm,
-    // which implements the rules of softmax.h, handle the row.
-    if (!is_finite(range.max)) return softmax_three_pass_reload(x, y, n);
-    m[b] = range.max;
-    s[b] = exps_in_range(range) ? sum_exp<true, true>(x + o, y + o, len, range.max)
-                                : sum_exp<true, false>(x + o, y + o, len, range.max);
-    big_m = range.max > big_m ? range.max : big_m;
+// A scale pass waiting for its row's sum: y[0, n) *= c.
+struct ScaleJob {
+  float* y;
+  size_t n;
+  float c;
+};
+thread_local std::vector<float> t_block_stats;  // (m_b, s_b) of the blocks of a long row
+thread_local std::vector<ScaleJob> t_jobs;      // scale passes waiting, oldest first (softmax_rows consumes them in order)
+
+// y = e^(x - range.max) for one segment of length n; returns its sum.  Takes
+// the oldest waiting scale pass along if it has length n (else runs it on its
+// own first), and the max/min of `after` (the next segment, same length, or
+// nullptr) into *after_range.
+template <bool kInRange>
+float exp_pass(const float* x, float* y, size_t n, RowRange range, size_t& next_job, const float* after,
+               RowRange* after_range) {
+  RideAlong ride;
+  ride.range_x = after ? after : x;  // at the end: a harmless re-read of x (one segment per call)
+  const ScaleJob* job = next_job < t_jobs.size() ? &t_jobs[next_job] : nullptr;
+  if (job && job->n != n) {
+    scale_inplace(job->y, job->n, job->c);
+    job = nullptr, ++next_job;
   }
+  float s;
+  if (job) {
+    ride.scale_y = job->y, ride.scale_c = job->c, ++next_job;
+    s = sum_exp<true, kInRange, true, true>(x, y, n, range.max, &ride);
+  } else {
+    s = sum_exp<true, kInRange, false, true>(x, y, n, range.max, &ride);
+  }
+  if (after) *after_range = ride.range;
+  return s;
+}
+
+// Rescale factors of a long row's blocks, queued as scale passes.
+void queue_block_scales(float* y, size_t n, size_t blocks) {
+  float* m = t_block_stats.data();
+  const float* s = m + blocks;
+  float big_m = -std::numeric_limits<float>::infinity();
+  for (size_t b = 0; b < blocks; ++b) big_m = m[b] > big_m ? m[b] : big_m;
   float total = 0.0f, comp = 0.0f;  // Kahan: up to n / 2048 terms
   for (size_t b = 0; b < blocks; ++b) {
     m[b] = exp_scalar(m[b] - big_m);  // now the block's rescale factor
@@ -59,22 +91,53 @@ void softmax_blocked(const float* x, float* y, size_t n) {
   }
   const float inv = 1.0f / total;
   for (size_t b = 0; b < blocks; ++b) {
-    const size_t o = b * kBlock, len = n - o < kBlock ? n - o : kBlock;
-    scale_inplace(y + o, len, m[b] * inv);
+    const size_t o = b * kBlock;
+    t_jobs.push_back({y + o, n - o < kBlock ? n - o : kBlock, m[b] * inv});
   }
 }
 }  // namespace
 
 void softmax_rows(const float* x, float* y, int rows, int n) {
-  for (int r = 0; r < rows; ++r) {
-    const float* xr = x + size_t(r) * n;
-    float* yr = y + size_t(r) * n;
-    if (size_t(n) >= kBlockedMin) {
-      softmax_blocked(xr, yr, n);
+  if (rows <= 0 || n <= 0) return;
+  const size_t len = size_t(n);
+  const size_t seg = len >= kBlockedMin ? kBlock : len;  // segment length (a row's last block may be shorter)
+  const size_t blocks = (len + seg - 1) / seg;
+  const size_t count = size_t(rows) * blocks;
+  const auto seg_offset = [&](size_t k) { return (k / blocks) * len + (k % blocks) * seg; };
+  const auto seg_length = [&](size_t k) {
+    const size_t o = (k % blocks) * seg;
+    return len - o < seg ? len - o : seg;
+  };
+  if (blocks > 1 && t_block_stats.size() < 2 * blocks) t_block_stats.resize(2 * blocks);
+  t_jobs.clear();
+  size_t next_job = 0;
+  RowRange range{};
+  bool have_range = false;  // range already taken by the previous segment's exp pass
+  for (size_t k = 0; k < count; ++k) {
+    const size_t b = k % blocks, o = seg_offset(k), m = seg_length(k);
+    if (!have_range) range = row_range(x + o, m);
+    have_range = false;
+    if (!is_finite(range.max)) {
+      // +inf, NaN or only -inf: the whole-row algorithm implements the rules
+      // of softmax.h.  Skip the row's other blocks.
+      const size_t row = o - b * seg;
+      softmax_three_pass_reload(x + row, y + row, len);
+      k += blocks - 1 - b;
+      continue;
+    }
+    const float* after = k + 1 < count && seg_length(k + 1) == m ? x + seg_offset(k + 1) : nullptr;
+    const RowRange mine = range;  // exp_pass puts the next segment's range into `range`
+    const float s = exps_in_range(mine) ? exp_pass<true>(x + o, y + o, m, mine, next_job, after, &range)
+                                        : exp_pass<false>(x + o, y + o, m, mine, next_job, after, &range);
+    have_range = after != nullptr;
+    if (blocks == 1) {
+      t_jobs.push_back({y + o, m, 1.0f / s});
     } else {
-      softmax_three_pass_reload(xr, yr, n);
+      t_block_stats[b] = mine.max, t_block_stats[b + blocks] = s;
+      if (b + 1 == blocks) queue_block_scales(y + o - b * seg, len, blocks);
     }
   }
+  for (; next_job < t_jobs.size(); ++next_job) scale_inplace(t_jobs[next_job].y, t_jobs[next_job].n, t_jobs[next_job].c);
 }
 // The twin: the plain three-pass reload algorithm on every row.
 void softmax_rows_ref(const float* x, float* y, int rows, int n) {

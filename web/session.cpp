@@ -461,18 +461,22 @@ void Session::add_message(const std::string& m) {
 }
 
 std::string lessons_json() {
-  std::string s = "[";
-  bool first = true;
-  for (const LessonInfo& li : lesson_infos()) {
-    s += first ? "" : ",";
-    first = false;
-    s += "{\"id\":" + json_string(li.id) + ",\"title\":" + json_string(li.title) +
-         ",\"authors\":" + json_string(li.authors) + ",\"section\":" + json_string(li.section) +
-         ",\"kind\":" + json_string(kind_name(li.kind)) + ",\"stepping\":" + json_string(stepping_name(li.stepping)) + ",\"paper\":" + json_string(li.title) +
-         ",\"year\":" + std::to_string(li.year) + ",\"arxiv\":" + json_string(li.arxiv) +
-         ",\"code\":" + json_string(li.code_url) + ",\"summary\":" + json_string(li.summary) + "}";
-  }
-  return s + "]";
+  // Built once, as lesson_infos(): the registry is fixed after static initialization.
+  static const std::string json = [] {
+    std::string s = "[";
+    bool first = true;
+    for (const LessonInfo& li : lesson_infos()) {
+      s += first ? "" : ",";
+      first = false;
+      s += "{\"id\":" + json_string(li.id) + ",\"title\":" + json_string(li.title) +
+           ",\"authors\":" + json_string(li.authors) + ",\"section\":" + json_string(li.section) +
+           ",\"kind\":" + json_string(kind_name(li.kind)) + ",\"stepping\":" + json_string(stepping_name(li.stepping)) + ",\"paper\":" + json_string(li.title) +
+           ",\"year\":" + std::to_string(li.year) + ",\"arxiv\":" + json_string(li.arxiv) +
+           ",\"code\":" + json_string(li.code_url) + ",\"summary\":" + json_string(li.summary) + "}";
+    }
+    return s + "]";
+  }();
+  return json;
 }
 
 }  // namespace pg

@@ -1,7 +1,8 @@
 // cnn-svm (LESSONS.md #11) at the lesson level: both heads trained side by
 // side reach >= 95% on three blobs, learn real MNIST digits, the `model` knob
-// trains the paper's CNN (which beats the MLP on MNIST), and a missing or
-// corrupt data pack gives a clear problem in this lesson only.
+// trains the paper's CNN (which beats the MLP on MNIST), augmentation does
+// not depend on how a run is split, and a missing or corrupt data pack gives
+// a clear problem in this lesson only.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -44,20 +45,6 @@ TEST_CASE("cnn-svm: the L1-SVM head and a large C still train") {
   CHECK(metric(s, "test_acc_svm") >= 0.9);
 }
 
-TEST_CASE("cnn-svm: both heads learn real MNIST digits well above chance") {
-  clear_pack_cache();
-  Session s;
-  std::string msg;
-  REQUIRE(s.open("cnn-svm", msg));
-  REQUIRE(s.set("dataset", "mnist", msg));
-  REQUIRE(s.set("steps", "250", msg));
-  s.reset(1);
-  REQUIRE_MESSAGE(s.lesson().problem().empty(), s.lesson().problem());
-  run_to_end(s);
-  CHECK(metric(s, "test_acc_softmax") > 0.85);
-  CHECK(metric(s, "test_acc_svm") > 0.85);
-}
-
 TEST_CASE("cnn-svm: the model knob offers cnn (default) and mlp, and the CNN trains on the 8x8 digits") {
   Session s;
   std::string msg;
@@ -77,9 +64,12 @@ TEST_CASE("cnn-svm: the model knob offers cnn (default) and mlp, and the CNN tra
 }
 
 // The paper's point that the convolutions matter: in the same short seeded
-// run on MNIST (400 steps of 32, ~4 s natively), the CNN beats the MLP for
-// both heads, and reaches 95%.  (Today's measured full default run: see the
-// lesson's note.)  On the old code the knob did not exist and set() fails.
+// run on MNIST (200 steps of 24), the CNN beats the MLP for both heads, and
+// reaches 95% (measured: 96.3% / 96.9%).  (Today's measured full default run:
+// see the lesson's note.)  On the old code the knob did not exist and set()
+// fails.  The accuracy curve's point at step 200 is the whole test set, as
+// the final number: an evenly spread half of the pack's test rows, which
+// cycle through the classes, would be the even classes only.
 TEST_CASE("cnn-svm: on MNIST the CNN beats the MLP for both heads in a short seeded run") {
   double acc[2][2];
   for (int m = 0; m < 2; ++m) {
@@ -88,12 +78,19 @@ TEST_CASE("cnn-svm: on MNIST the CNN beats the MLP for both heads in a short see
     REQUIRE(s.open("cnn-svm", msg));
     REQUIRE(s.set("dataset", "mnist", msg));
     REQUIRE(s.set("model", m == 0 ? "cnn" : "mlp", msg));
-    REQUIRE(s.set("steps", "400", msg));
+    REQUIRE(s.set("steps", "200", msg));
     s.reset(1);
     REQUIRE_MESSAGE(s.lesson().problem().empty(), s.lesson().problem());
     run_to_end(s);
     acc[m][0] = metric(s, "test_acc_softmax");
     acc[m][1] = metric(s, "test_acc_svm");
+    const Series* curve = s.lesson().outputs().find_series("test_accuracy");
+    REQUIRE(curve != nullptr);
+    REQUIRE(curve->rows() >= 1);
+    const int last = curve->rows() - 1;
+    CHECK(curve->col(0)[last] == 200.0f);
+    CHECK(curve->col(1)[last] == float(acc[m][0]));
+    CHECK(curve->col(2)[last] == float(acc[m][1]));
     MESSAGE((m == 0 ? "cnn" : "mlp") << ": softmax " << acc[m][0] << ", svm " << acc[m][1]);
   }
   CHECK(acc[0][0] >= 0.95);
@@ -102,12 +99,36 @@ TEST_CASE("cnn-svm: on MNIST the CNN beats the MLP for both heads in a short see
   CHECK(acc[0][1] > acc[1][1] + 0.01);
 }
 
+// Augmentation (the shift and flip knobs) draws from a stream forked from the
+// seed and the step, so a run split into frames of 7 steps gives the same
+// bits as one call; and the knobs do change the run.
+TEST_CASE("cnn-svm: augmented MNIST runs are the same however they are split, and differ from plain runs") {
+  auto run = [](const char* shift, const char* flip, int per_call) {
+    Session s;
+    std::string msg;
+    REQUIRE(s.open("cnn-svm", msg));
+    REQUIRE(s.set("dataset", "mnist", msg));
+    REQUIRE(s.set("steps", "50", msg));
+    REQUIRE(s.set("shift", shift, msg));
+    REQUIRE(s.set("flip", flip, msg));
+    s.reset(5);
+    REQUIRE_MESSAGE(s.lesson().problem().empty(), s.lesson().problem());
+    run_to_end(s, per_call);
+    CHECK(metric(s, "steps_trained") == 50);
+    return lesson_test::deterministic_metrics(s) + std::to_string(lesson_test::outputs_hash(s.lesson()));
+  };
+  const std::string whole = run("2", "true", 1000);
+  CHECK(run("2", "true", 7) == whole);
+  CHECK(run("0", "false", 1000) != whole);
+}
+
 TEST_CASE("cnn-svm: the SVM run's weight penalty and the paper's C are reported") {
   Session s;
   std::string msg;
   REQUIRE(s.open("cnn-svm", msg));
   REQUIRE(s.set("dataset", "blobs", msg));
   REQUIRE(s.set("steps", "50", msg));
+  REQUIRE(s.set("batch", "32", msg));
   REQUIRE(s.set("c", "3", msg));
   s.reset(4);
   run_to_end(s);

@@ -6,6 +6,11 @@
 // lesson_test::metrics_after_run: every metric as %.17g plus a hash of every
 // output array's bits.  A mismatch means a refactor changed the arithmetic.
 //
+// Re-recorded since: three of the cnn-svm pins, when its defaults changed
+// (batch 24, a warm-up in nn::LrSchedule instead of a cosine in a hook); its
+// spirals pin sets the old batch of 32 and no schedule, and keeps the
+// original numbers.
+//
 // To re-record (only after a deliberate numeric change, said in the commit):
 //   PG_PRINT_PINS=1 build/native/playground-tests -tc='*pinned*'
 #include <cmath>
@@ -68,8 +73,8 @@ void check_pin(const Pin& pin) {
 TEST_CASE("trainer lessons: pinned numbers at seed 7 (blobs / moons / spirals, 60 steps)") {
   const Pin pins[] = {
       {"cnn-svm", {{"dataset", "blobs"}, {"steps", "60"}}, 
-       "test_acc_softmax=1;test_acc_svm=1;train_loss_softmax=0.10264961421489716;train_loss_svm=0.14041155576705933;steps_trained=60;svm_weight_penalty=0.021347825075434017;svm_c_paper=1;outputs=1974848172522330484"},
-      {"cnn-svm", {{"dataset", "spirals"}, {"steps", "60"}, {"svm", "l1"}, {"lr_decay", "false"}}, 
+       "test_acc_softmax=1;test_acc_svm=1;train_loss_softmax=0.12203112989664078;train_loss_svm=0.16364355385303497;steps_trained=60;svm_weight_penalty=0.023296109618357447;svm_c_paper=1.3333333333333333;outputs=7062491723427031820"},
+      {"cnn-svm", {{"dataset", "spirals"}, {"steps", "60"}, {"svm", "l1"}, {"lr_decay", "false"}, {"batch", "32"}}, 
        "test_acc_softmax=0.49000000953674316;test_acc_svm=0.49000000953674316;train_loss_softmax=1.0464917421340942;train_loss_svm=0.70752674341201782;steps_trained=60;svm_weight_penalty=0.0095594878508287445;svm_c_paper=1;outputs=18329294163888869936"},
       {"z-loss", {{"dataset", "blobs"}, {"steps", "60"}}, 
        "test_acc_zloss=1;test_acc_ce=1;top_k_acc_zloss=1;top_k_acc_ce=1;top_k=2;max_z_c=1.4142128340123978;z_bound=1.4142135623730951;b_used=1;train_loss_zloss=0.57455354928970337;train_loss_ce=0.11338546872138977;steps_trained=60;outputs=266339516599337326"},
@@ -86,9 +91,9 @@ TEST_CASE("trainer lessons: pinned numbers at seed 7 (blobs / moons / spirals, 6
 TEST_CASE("trainer lessons: pinned numbers at seed 7 (8x8 digits, 50 steps)") {
   const Pin pins[] = {
       {"cnn-svm", {{"dataset", "digits"}, {"steps", "50"}, {"model", "mlp"}}, 
-       "test_acc_softmax=0.90985918045043945;test_acc_svm=0.8647887110710144;train_loss_softmax=0.83995074033737183;train_loss_svm=0.24468472599983215;steps_trained=50;svm_weight_penalty=0.021869034121342446;svm_c_paper=1;outputs=13008587788782833747"},
+       "test_acc_softmax=0.90704226493835449;test_acc_svm=0.87042254209518433;train_loss_softmax=0.90446525812149048;train_loss_svm=0.28608790040016174;steps_trained=50;svm_weight_penalty=0.022187453680247084;svm_c_paper=1.3333333333333333;outputs=17489876953475142430"},
       {"cnn-svm", {{"dataset", "digits"}, {"steps", "50"}}, 
-       "test_acc_softmax=0.92112678289413452;test_acc_svm=0.83943659067153931;train_loss_softmax=0.65204793214797974;train_loss_svm=0.26104310154914856;steps_trained=50;svm_weight_penalty=0.011588502737792928;svm_c_paper=2;outputs=14583282543333591085"},
+       "test_acc_softmax=0.9408450722694397;test_acc_svm=0.82535213232040405;train_loss_softmax=0.65094834566116333;train_loss_svm=0.27807685732841492;steps_trained=50;svm_weight_penalty=0.011740786328427795;svm_c_paper=2.6666666666666665;outputs=15692497952954026246"},
       {"z-loss", {{"dataset", "digits"}, {"steps", "50"}}, 
        "test_acc_zloss=0.92676055431365967;test_acc_ce=0.91830986738204956;top_k_acc_zloss=0.98591548204421997;top_k_acc_ce=0.99154931306838989;top_k=3;max_z_c=2.7914347553425474;z_bound=3;b_used=1;train_loss_zloss=0.4770183265209198;train_loss_ce=1.0033003091812134;steps_trained=50;outputs=17027182055242764926"},
       {"cfcd-madacos", {{"dataset", "digits"}, {"steps", "50"}, {"dim", "8"}}, 

@@ -9,7 +9,7 @@
 namespace nn {
 
 // Independent random streams, all forked from the one seed.
-enum RngStream : uint64_t { kInitStream = 1, kBatchStream = 2, kLossStream = 1000 };
+enum RngStream : uint64_t { kInitStream = 1, kBatchStream = 2, kAugmentStream = 3, kLossStream = 1000 };
 
 // Smallest batch the models are sized for, so evaluation runs in chunks of at
 // least this many rows even when training uses tiny batches.
@@ -78,6 +78,8 @@ void Trainer::reset(data::Dataset train, data::Dataset test, const TrainerConfig
   order_.resize(train_.n);
   for (int i = 0; i < train_.n; ++i) order_[i] = i;
   batch_rng_.shuffle(order_.data(), train_.n);
+  augment_rng_ = pg::Rng(config_.seed).fork(kAugmentStream);
+  augment_scratch_.assign(config_.augment.active() && train_.is_image() ? size_t(train_.dim) : 0, 0.0f);
   batch_x_.assign(size_t(batch_) * train_.dim, 0.0f);
   batch_y_.assign(batch_, 0);
   const int W = train_.target_kind == TargetKind::label ? 0 : train_.target_width;
@@ -162,13 +164,19 @@ int Trainer::add_run(const std::string& name, const ModelSpec& spec, std::unique
 }
 
 // Next mini-batch: consecutive slices of a shuffled order; a new permutation
-// each epoch (the tail that does not fill a batch waits for the next epoch's shuffle).
+// each epoch (the tail that does not fill a batch waits for the next epoch's
+// shuffle), then moved and mirrored when config.augment asks for it.
 void Trainer::next_batch() {
   if (cursor_ + batch_ > train_.n) {
     batch_rng_.shuffle(order_.data(), train_.n);
     cursor_ = 0;
   }
   train_.gather(order_.data() + cursor_, batch_, batch_x_.data(), batch_y_.data());
+  if (!augment_scratch_.empty()) {
+    pg::Rng rng = augment_rng_.fork(uint64_t(steps_));
+    data::augment_images(batch_x_.data(), batch_, train_.channels, train_.height, train_.width, config_.augment, rng,
+                         augment_scratch_.data());
+  }
   if (train_.target_kind != TargetKind::label)
     train_.gather_targets(order_.data() + cursor_, batch_, batch_sets_.data(), batch_targets_.data());
   cursor_ += batch_;

@@ -43,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/data/augment.h"
 #include "engine/data/dataset.h"
 #include "engine/nn/curve.h"
 #include "engine/nn/eval.h"
@@ -62,6 +63,11 @@ struct TrainerConfig {
   int top_k = 5;
   float clip_norm = 0.0f;     // global gradient-norm clipping per model; 0 = off
   LrSchedule schedule;        // multiplies each run's base learning rate
+  // Random moves and mirror images of every training batch (image data
+  // only; see data/augment.h).  Step t's draws come from a stream forked from
+  // the seed and t, so they do not depend on how the steps were split.  Every
+  // run sees the same augmented batch.
+  data::Augmentation augment;
   bool stop_on_divergence = true;  // false: a diverged run freezes, the others go on
   // A run that goes bad without a NaN also stops, with a message (see
   // Trainer::check_health): its test accuracy within 20% of chance
@@ -167,6 +173,8 @@ class Trainer {
   data::Dataset train_, test_;
   std::vector<std::unique_ptr<Run>> runs_;
   pg::Rng batch_rng_;
+  pg::Rng augment_rng_;          // forked per step (see TrainerConfig::augment)
+  std::vector<float> augment_scratch_;  // (dim,): one image
   std::vector<int> order_;      // permutation of the training rows for the current epoch
   int cursor_ = 0;
   std::vector<float> batch_x_;  // (batch, dim)

@@ -226,7 +226,8 @@ class Hyperspherical : public TrainerLesson {
     const bool final = trainer_.state() != nn::Trainer::State::running;
     const int rows = final || is_2d() ? n_all_ : std::min(n_all_, kTrainingEvalRows);
     embed(all_test_, rows, n_all_, e_.data(), h_.data());
-    for (int i = 0; i < rows; ++i) eval_labels_[i] = all_test_.y[size_t(i) * n_all_ / rows];
+    const data::SpreadRows spread(rows, n_all_);
+    for (int i = 0; i < rows; ++i) eval_labels_[i] = all_test_.y[size_t(spread[i])];
     embed(shot_rows_, shot_rows_.n, shot_rows_.n, shot_e_.data(), shot_h_.data());
     eval_rows_ = rows;
     // The accuracy-vs-shots curve, then the knob's own number of shots (last: it fills the outputs).
@@ -276,15 +277,16 @@ class Hyperspherical : public TrainerLesson {
     return N_ > 0 ? least : 0;
   }
 
-  // The first `rows` of `n` rows of d, evenly spread (row r is d's row r*n/rows),
+  // `rows` of the `n` rows of d, spread over them (data::SpreadRows),
   // through both models: unit embeddings e (rows, D) of the normalized model,
   // features h (rows, D) of the plain one.
   void embed(const data::Dataset& d, int rows, int n, float* e, float* h) {
     nn::Model& a = trainer_.run(kRunNormalized).model;
     nn::Model& b = trainer_.run(kRunPlain).model;
+    const data::SpreadRows spread(rows, n);
     for (int start = 0; start < rows; start += chunk_) {
       const int B = std::min(chunk_, rows - start);
-      for (int i = 0; i < B; ++i) idx_[i] = int(size_t(start + i) * n / rows);
+      for (int i = 0; i < B; ++i) idx_[i] = spread[start + i];
       d.gather(idx_.data(), B, x_.data(), nullptr);
       a.forward(x_.data(), B);
       const float* unit = a.layer_output(a.num_layers() - 2);  // the l2norm layer

@@ -234,7 +234,7 @@ class MahalanobisOod : public TrainerLesson {
   // n rows spread evenly over d (labels into y).
   static void spread(const data::Dataset& d, int n, float* x, int* y) {
     std::vector<int> idx(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) idx[size_t(i)] = int((long long)i * d.n / std::max(1, n));
+    data::SpreadRows(n, d.n).fill(idx.data(), n);
     d.gather(idx.data(), n, x, y);
   }
 

@@ -153,8 +153,9 @@ class NoPropLesson : public TrainerLesson {
     periodic_n_ = std::min(kPeriodicRows, test.n);
     periodic_x_.resize(size_t(periodic_n_) * test.dim);
     periodic_y_.resize(size_t(periodic_n_));
+    const data::SpreadRows periodic_rows(periodic_n_, test.n);
     for (int i = 0; i < periodic_n_; ++i) {
-      const int row = int((long long)i * test.n / periodic_n_);
+      const int row = periodic_rows[i];
       std::copy(test_x_.begin() + size_t(row) * test.dim, test_x_.begin() + size_t(row + 1) * test.dim,
                 periodic_x_.begin() + size_t(i) * test.dim);
       periodic_y_[size_t(i)] = test_y_[size_t(row)];

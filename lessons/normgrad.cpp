@@ -186,7 +186,7 @@ class NormGrad : public TrainerLesson {
     H_ = test.height, W_ = test.width, P_ = test.height * test.width;
     N_ = std::min(test.n, H_ >= 28 ? 64 : 128);
     idx_.resize(size_t(N_));
-    for (int i = 0; i < N_; ++i) idx_[size_t(i)] = int((long long)i * test.n / N_);  // spread over the set
+    data::SpreadRows(N_, test.n).fill(idx_.data(), N_);  // spread over the set
     x_.assign(size_t(N_) * test.dim, 0.0f);
     y_.assign(size_t(N_), 0);
     test.gather(idx_.data(), N_, x_.data(), y_.data());

@@ -3,6 +3,9 @@
 
 #include "engine/rng.h"
 
+#include <cstdint>
+#include <utility>
+
 namespace data {
 
 const char* target_kind_name(TargetKind kind) {
@@ -31,6 +34,23 @@ void Dataset::gather(const int* idx, int B, float* x_out, int* y_out) const {
     row(idx[b], x_out + size_t(b) * dim);
     if (y_out) y_out[b] = y[idx[b]];
   }
+}
+
+SpreadRows::SpreadRows(int count, int total) : total_(total > 0 ? total : 0) {
+  if (count >= total_ || total_ <= 2) return;
+  const auto gcd = [](int64_t a, int64_t b) {
+    while (b) a %= b, std::swap(a, b);
+    return a;
+  };
+  // 0.3819... = 1 - 1/phi: the same sequence as 1/phi, read backwards.
+  int64_t a = int64_t(double(total_) * 0.3819660112501051 + 0.5);
+  if (a < 1) a = 1;
+  while (gcd(a, total_) != 1) ++a;
+  stride_ = a;
+}
+
+void SpreadRows::fill(int* idx, int count) const {
+  for (int k = 0; k < count; ++k) idx[k] = (*this)[k];
 }
 
 void Dataset::gather_targets(const int* idx, int B, int* sets_out, float* targets_out) const {

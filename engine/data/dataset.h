@@ -52,6 +52,25 @@ struct Dataset {
   std::vector<int> class_counts() const;
 };
 
+// A subset of `count` of `total` rows spread over the whole set, for
+// evaluations and views that look at part of a test set: row k is
+// (k * a) mod total, a the integer nearest total / golden ratio that is
+// coprime to total.  Coprime: the rows are distinct.  The golden stride:
+// they fill the set evenly (a low-discrepancy sequence).  Why not the plain
+// floor(k * total / count): the packs' rows cycle through the classes, and a
+// stride of total / count (2 for half the set) sees only some of them.
+// count >= total: every row, in order.
+class SpreadRows {
+ public:
+  SpreadRows(int count, int total);
+  int operator[](int k) const { return stride_ == 1 ? k : int((int64_t(k) * stride_) % total_); }
+  // idx[0..count) = rows 0..count of the subset
+  void fill(int* idx, int count) const;
+
+ private:
+  int64_t total_ = 0, stride_ = 1;
+};
+
 // The rows idx[0..count), in that order (labels and layout kept).
 Dataset subset(const Dataset& all, const int* idx, int count);
 

@@ -60,12 +60,12 @@ void Evaluator::evaluate(Model& model, const Loss& loss, const data::Dataset& da
   if (int(out.confusion.size()) != labels * labels) out.confusion.assign(size_t(labels) * labels, 0);
   for (int& cell : out.confusion) cell = 0;
   const int chunk = model.max_batch() < max_batch_ ? model.max_batch() : max_batch_;
+  const data::SpreadRows spread(n, data.n);  // the subset evaluated (every row when n = data.n)
   int correct = 0, in_top_k = 0;
   double nll = 0.0;
   for (int start = 0; start < n; start += chunk) {
     const int B = n - start < chunk ? n - start : chunk;
-    // Row k of the evenly spread subset is floor(k * data.n / n).
-    for (int b = 0; b < B; ++b) idx_[b] = int((long long)(start + b) * data.n / n);
+    for (int b = 0; b < B; ++b) idx_[b] = spread[start + b];
     data.gather(idx_.data(), B, x_.data(), nullptr);
     const float* logits = model.forward(x_.data(), B);
     loss.probabilities(logits, B, C, probs_.data());
@@ -94,10 +94,11 @@ void Evaluator::evaluate_targets(Model& model, const Loss& loss, const data::Dat
   if (sets && int(sets_.size()) < max_batch_ * W) sets_.assign(size_t(max_batch_) * W, -1);
   if (!sets && int(targets_.size()) < max_batch_ * W) targets_.assign(size_t(max_batch_) * W, 0.0f);
   const int chunk = model.max_batch() < max_batch_ ? model.max_batch() : max_batch_;
+  const data::SpreadRows spread(n, data.n);  // the subset evaluated (every row when n = data.n)
   double hits1 = 0.0, hits_k = 0.0, any_k = 0.0, ap = 0.0, nll = 0.0, sq = 0.0;
   for (int start = 0; start < n; start += chunk) {
     const int B = n - start < chunk ? n - start : chunk;
-    for (int b = 0; b < B; ++b) idx_[b] = int((long long)(start + b) * data.n / n);
+    for (int b = 0; b < B; ++b) idx_[b] = spread[start + b];
     data.gather(idx_.data(), B, x_.data(), nullptr);
     data.gather_targets(idx_.data(), B, sets_.data(), targets_.data());
     const float* logits = model.forward(x_.data(), B);

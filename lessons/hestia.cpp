@@ -50,6 +50,7 @@ const char* const kTensorNames[kTensors] = {"fc1", "fc2", "fc3"};
 
 class Hestia : public TrainerLesson {
  public:
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
   const LessonInfo& info() const override { return kInfo; }
 
   void declare(Declaration& d) override {

@@ -120,6 +120,11 @@ class IclMultihead : public Lesson {
   int64_t run_length() const override { return steps_; }
   std::string problem() const override { return trainer_.diverged() ? trainer_.message() : ""; }
 
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
+  void act(const std::string& action) override {
+    if (action == "lengths") compute_lengths();
+  }
+
   void live_param_changed(const ParamSpec& spec) override {
     if (spec.key == "eval_n") compute_lengths();  // a knob change, not a frame
   }
@@ -236,25 +241,64 @@ class IclMultihead : public Lesson {
                         float(metrics_.debiased_gd_loss), float(metrics_.averaging_loss), float(metrics_.knn_loss)});
     omega_.set({H}, metrics_.omega);
     mu_.set({H}, metrics_.mu);
-    double om_max = 1e-3, mu_max = 1e-3;
-    for (int h = 0; h < H; ++h) {
-      pair_xy_[2 * h] = float(metrics_.omega[h]), pair_xy_[2 * h + 1] = float(metrics_.mu[h]), pair_cls_[h] = h;
-      om_max = std::max(om_max, std::fabs(metrics_.omega[h]));
-      mu_max = std::max(mu_max, std::fabs(metrics_.mu[h]));
-    }
-    pair_range_[0] = om_max, pair_range_[1] = mu_max;
-    const double levels[kNumRefs] = {metrics_.gd_loss, metrics_.debiased_gd_loss, metrics_.ridge_loss, metrics_.ols_loss};
-    for (int k = 0; k < kRefPoints; ++k) {
-      ref_x_[k] = float(steps_) * k / (kRefPoints - 1);
-      for (int r = 0; r < kNumRefs; ++r) ref_y_[r][k] = float(levels[r]);
-    }
+    publish_view_info();
     const int S = trainer_.num_snapshots();
     const long key = long(S) * 1000003L + (S > 0 ? trainer_.snapshot_step(S - 1) : 0);
     if (key != snap_key_) {
       snap_key_ = key;
       refresh_snapshots(S, H, D);
     }
+    derive_view_data();
   }
+
+  // The numbers the views show that no series holds, as an output.
+  void publish_view_info() {
+    const double info[kViewInfo] = {double(metrics_.eval_step), metrics_.debiased_gd_step_opt, double(length_at_step_),
+                                    double(eval_prompts_), loss_at_eval_n_, at_eval_n_[1], at_eval_n_[2]};
+    view_info_.set({kViewInfo}, info);
+  }
+
+  // Everything the views read that is not an output, from the outputs: the
+  // (omega, mu) points, the reference levels, each snapshot's color ranges
+  // and the numbers at the evaluation length.  So a copy of the outputs (a
+  // worker's, Lesson::replace_outputs) draws the same views.
+  void derive_view_data() {
+    const int H = int(omega_.d.size()), D = d_ + 1, S = int(snapshot_steps_.size());
+    double om_max = 1e-3, mu_max = 1e-3;
+    for (int h = 0; h < H && h < icl::kMaxHeads; ++h) {
+      pair_xy_[2 * h] = float(omega_.d[size_t(h)]), pair_xy_[2 * h + 1] = float(mu_.d[size_t(h)]), pair_cls_[h] = h;
+      om_max = std::max(om_max, std::fabs(omega_.d[size_t(h)]));
+      mu_max = std::max(mu_max, std::fabs(mu_.d[size_t(h)]));
+    }
+    pair_range_[0] = om_max, pair_range_[1] = mu_max;
+    // eval_losses: model, ridge, ols, gd_tuned, debiased_gd, ...
+    const Series& e = eval_losses_;
+    const bool have = e.rows() > 0;
+    ridge_level_ = have ? e.col(1)[0] : NAN, ols_level_ = have ? e.col(2)[0] : NAN;
+    const double levels[kNumRefs] = {have ? e.col(3)[0] : NAN, have ? e.col(4)[0] : NAN, ridge_level_, ols_level_};
+    for (int k = 0; k < kRefPoints; ++k) {
+      ref_x_[k] = float(steps_) * k / (kRefPoints - 1);
+      for (int r = 0; r < kNumRefs; ++r) ref_y_[r][k] = float(levels[r]);
+    }
+    snap_scale_.assign(size_t(S) * 2, 1e-6f);
+    for (int i = 0; i < S && int(kq_history_.f.size()) >= S * H * D * D && int(ov_history_.f.size()) >= S * H * D; ++i)
+      for (int h = 0; h < H; ++h) {
+        const float* kq = kq_history_.f.data() + (size_t(i) * H + h) * D * D;
+        const float* ov = ov_history_.f.data() + (size_t(i) * H + h) * D;
+        for (int j = 0; j < D * D; ++j) snap_scale_[2 * i] = std::max(snap_scale_[2 * i], std::fabs(kq[j]));
+        for (int j = 0; j < D; ++j) snap_scale_[2 * i + 1] = std::max(snap_scale_[2 * i + 1], std::fabs(ov[j]));
+      }
+    const bool info = view_info_.d.size() == size_t(kViewInfo);
+    eval_step_ = info ? int(view_info_.d[0]) : 0;
+    best_debiased_step_ = info ? view_info_.d[1] : NAN;
+    length_at_step_ = info ? int(view_info_.d[2]) : -1;
+    eval_prompts_ = info ? int(view_info_.d[3]) : 0;
+    loss_at_eval_n_ = at_eval_n_[0] = info ? view_info_.d[4] : NAN;
+    at_eval_n_[1] = info ? view_info_.d[5] : NAN;
+    at_eval_n_[2] = info ? view_info_.d[6] : NAN;
+  }
+
+  void outputs_replaced() override { derive_view_data(); }
 
   // The snapshot history (S, H, D, D) and (S, H, D), the latest of them, each
   // snapshot's color ranges, and Σ_h ω_h μ_h, Σ_h μ_h at every snapshot.
@@ -265,7 +309,6 @@ class IclMultihead : public Lesson {
     kq_.set({S > 0 ? H : 0, D, D}, S > 0 ? trainer_.snapshot_kq(S - 1, 0) : &kNone);
     ov_.set({S > 0 ? H : 0, D}, S > 0 ? trainer_.snapshot_ov(S - 1, 0) : &kNone);
     std::vector<float> steps(static_cast<size_t>(S));
-    snap_scale_.assign(size_t(S) * 2, 1e-6f);
     pattern_.resize(S);
     for (int i = 0; i < S; ++i) {
       double om = 0, mu_sum = 0;
@@ -276,8 +319,6 @@ class IclMultihead : public Lesson {
         const double omega = diag / d_ / std::sqrt(double(D)), mu = ov[d_];  // as mha_head_pattern
         om += omega * mu;
         mu_sum += mu;
-        for (int j = 0; j < D * D; ++j) snap_scale_[2 * i] = std::max(snap_scale_[2 * i], std::fabs(kq[j]));
-        for (int j = 0; j < D; ++j) snap_scale_[2 * i + 1] = std::max(snap_scale_[2 * i + 1], std::fabs(ov[j]));
       }
       steps[size_t(i)] = float(trainer_.snapshot_step(i));
       pattern_.col(0)[i] = steps[size_t(i)];
@@ -306,16 +347,17 @@ class IclMultihead : public Lesson {
         at_eval_n_[0] = p.model_mse, at_eval_n_[1] = p.debiased_gd_risk, at_eval_n_[2] = p.gd_risk_tuned;
       }
     }
+    publish_view_info();
+    derive_view_data();
   }
 
   // ------------------------------------------------------------------ views
   void draw_loss_plot(const ViewContext& v) const {
-    const icl::MhaMetrics& m = metrics_;
     const float h = v.height > 0 ? v.height - v.font_size * 1.8f : v.font_size * 16;
     plot::LinePlot p("##loss", ImVec2(v.width, std::max(h, v.font_size * 8)));
     p.axes("step", "MSE", /*log_y=*/true);
     p.x_range(0, steps_);
-    p.y_range(std::max(0.5 * std::min(m.ridge_loss, m.ols_loss), 1e-3), 2.5);
+    p.y_range(std::max(0.5 * std::min(ridge_level_, ols_level_), 1e-3), 2.5);
     p.line("training loss (batch mean)", loss_curve_.col(0), loss_curve_.col(1), loss_curve_.rows(), plot::palette(0));
     p.points("evaluation MSE", eval_curve_.col(0), eval_curve_.col(1), eval_curve_.rows(), plot::palette(1));
     // The references are flat dashed series (named in the legend): as labelled
@@ -385,7 +427,7 @@ class IclMultihead : public Lesson {
     ss.arrows = pair_xy_;
     ss.num_arrows = H;
     plot::scatter("##pairs", ImVec2(side, side), pair_xy_, pair_cls_, H, ss);
-    ImGui::TextDisabled("x: ω_h   y: μ_h (eval step %d)", metrics_.eval_step);
+    ImGui::TextDisabled("x: ω_h   y: μ_h (eval step %d)", eval_step_);
     ImGui::EndGroup();
     ImGui::SameLine();
     plot::LinePlot p("##step", ImVec2(-1, side + font * 2.4f));
@@ -394,12 +436,12 @@ class IclMultihead : public Lesson {
     p.line("Σ ω_h μ_h", pattern_.col(0), pattern_.col(1), pattern_.rows(), plot::palette(0));
     p.line("Σ μ_h", pattern_.col(0), pattern_.col(2), pattern_.rows(), plot::palette(1));
     p.y_range(-1.0, 1.4);
-    p.hline(metrics_.debiased_gd_step_opt, "best debiased-GD step", plot::palette(3));
+    p.hline(best_debiased_step_, "best debiased-GD step", plot::palette(3));
     p.draw();
   }
 
   void draw_lengths(const ViewContext& v) {
-    if (ImGui::Button("Recompute now")) compute_lengths();  // input: the learner asks for it
+    if (ImGui::Button("Recompute now") && v.act) v.act("lengths");  // input: the learner asks for it
     ImGui::SameLine();
     ImGui::TextDisabled("Computed at step %d (at reset and when the run finishes), %d prompts per length.",
                         length_at_step_, kLengthPrompts);
@@ -435,6 +477,8 @@ class IclMultihead : public Lesson {
   std::vector<float> snap_scale_;           // (S, 2): max |KQ|, max |OV| over the heads of each snapshot
   int length_at_step_ = -1;
   double loss_at_eval_n_ = NAN, at_eval_n_[3] = {NAN, NAN, NAN};  // model, debiased GD, tuned GD
+  double ridge_level_ = NAN, ols_level_ = NAN, best_debiased_step_ = NAN;
+  int eval_step_ = 0;
   int view_snapshot_ = -1;                  // the matrices view's slider; -1: follow the latest
 
   // Outputs.  The trainer keeps only means over its evaluation prompts (no
@@ -454,6 +498,10 @@ class IclMultihead : public Lesson {
   Array& snapshot_steps_ = outputs_.array("snapshot_steps");  // (S,)
   Array& omega_ = outputs_.array("omega");                    // (H,) f64, at the last evaluation
   Array& mu_ = outputs_.array("mu");                          // (H,) f64
+  // (7,) f64: eval step, best debiased-GD step, step of the length curve,
+  // evaluation prompts, and at the evaluation length the model's MSE, debiased GD's, tuned GD's.
+  enum { kViewInfo = 7 };
+  Array& view_info_ = outputs_.array("view_info");
 };
 
 }  // namespace

@@ -145,6 +145,10 @@ struct ViewContext {
   float font_size = 15;
   // Knobs the page hides (hide=a,b): a view that mentions a knob may drop it.
   const std::vector<std::string>* hidden_keys = nullptr;
+  // A view's button that changes the run ("Recompute now") asks for it here,
+  // never by calling the lesson: the host runs Lesson::act where the run is
+  // (this instance, or the page's training worker).
+  std::function<void(const char* action)> act;
 };
 
 struct ViewSpec {
@@ -208,6 +212,8 @@ class Lesson {
   virtual std::string problem() const { return ""; }
   // A knob that does not restart the experiment was changed (e.g. a learning rate).
   virtual void live_param_changed(const ParamSpec& /*spec*/) {}
+  // A view asked for `action` (ViewContext::act): do it now.
+  virtual void act(const std::string& /*action*/) {}
   // Called by the host every frame, playing or not: take what arrived
   // asynchronously (a data pack fetched by the page).  Must be cheap.
   virtual void poll() {}
@@ -215,7 +221,23 @@ class Lesson {
   // The declared outputs (series and arrays), as of the last reset or step.
   const Outputs& outputs() const { return outputs_; }
 
+  // Whether the views draw from the outputs alone (with the knobs and what
+  // reset() built): then another instance's outputs, copied here, make the
+  // views show that instance's run.  The page trains such lessons in a Web
+  // Worker and draws them here (web/worker_link.h).  Proven for every lesson
+  // that says so: tests/test_worker_mirror.cpp draws a trained instance and
+  // a fresh one given its outputs, and compares every vertex.
+  virtual bool views_draw_from_outputs() const { return false; }
+  // Takes another instance's outputs (same lesson, same knobs): every
+  // declared series and array by key.  False, with nothing changed, when
+  // they do not match this lesson's declaration.
+  bool replace_outputs(const Outputs& from);
+
  protected:
+  // The outputs were replaced (replace_outputs): rebuild anything the views
+  // read that is derived from them.
+  virtual void outputs_replaced() {}
+
   Outputs outputs_;
 };
 

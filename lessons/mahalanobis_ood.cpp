@@ -53,6 +53,7 @@ enum { kPreActivation, kPostActivation };
 
 class MahalanobisOod : public TrainerLesson {
  public:
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
   const LessonInfo& info() const override { return kInfo; }
 
   void declare(Declaration& d) override {

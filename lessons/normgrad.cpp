@@ -61,6 +61,7 @@ constexpr int kConv1 = 8, kConv2 = 16, kHidden = 64;
 
 class NormGrad : public TrainerLesson {
  public:
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
   const LessonInfo& info() const override { return kInfo; }
 
   void declare(Declaration& d) override {

@@ -83,6 +83,10 @@ class Outputs {
   const std::deque<Array>& all_arrays() const { return arrays_; }
   const Series* find_series(const std::string& key) const;
   const Array* find_array(const std::string& key) const;
+  // Every series' and array's values from `from`, which must hold the same
+  // declarations (keys and columns, in order; an array's data must fill its
+  // shape).  False, with nothing changed, when it does not.
+  bool copy_values_from(const Outputs& from);
 
  private:
   std::deque<Series> series_;

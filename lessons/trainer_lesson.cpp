@@ -31,7 +31,8 @@ TrainerLesson::TrainerLesson()
       grid_class_(outputs_.array("grid_class")),
       grid_confidence_(outputs_.array("grid_confidence")),
       grid_extent_(outputs_.array("grid_extent")),
-      confusion_(outputs_.array("confusion")) {}
+      confusion_(outputs_.array("confusion")),
+      run_summary_(outputs_.array("run_summary")) {}
 
 void TrainerLesson::declare_training(Declaration& d, int default_dataset, int default_steps, double default_lr,
                                      int first_dataset, int last_dataset, int min_batch, int default_batch) {
@@ -80,7 +81,8 @@ void TrainerLesson::reset(uint64_t seed) {
   }
   for (Array* a : {&test_x_, &test_labels_, &test_predictions_, &grid_class_, &grid_confidence_, &grid_extent_, &confusion_})
     a->set({0}, static_cast<const float*>(nullptr));
-  for (RunSummary& r : summary_) r = RunSummary();
+  run_summary_.set({0, kSummaryColumns}, static_cast<const double*>(nullptr));
+  for (std::string& name : run_names_) name.clear();
   if (data::datasets()[dataset_].source == data::DatasetSource::generated) {
     build(nullptr);
     return;
@@ -141,7 +143,8 @@ void TrainerLesson::build(const data::Pack* pack) {
   // Output shapes for this data set and these runs.
   const data::Dataset& t = trainer_.test_data();
   const int runs = std::min(trainer_.num_runs(), kMaxRuns), C = t.classes;
-  for (int r = 0; r < runs; ++r) summary_[r].name = trainer_.run(r).name;
+  for (int r = 0; r < runs; ++r) run_names_[r] = trainer_.run(r).name;
+  run_summary_.set({runs, kSummaryColumns}, std::vector<double>(size_t(runs) * kSummaryColumns, NAN).data());
   for (Series* s : {&loss_curve_, &accuracy_curve_}) {
     s->columns = {"step"};
     for (int r = 0; r < runs; ++r) s->columns.push_back(trainer_.run(r).name);
@@ -245,13 +248,19 @@ void TrainerLesson::refresh_standard_outputs() {
   };
   copy(loss_curve_, &nn::Run::train_loss);
   copy(accuracy_curve_, &nn::Run::test_accuracy);
-  for (int r = 0; r < runs; ++r) {
+  for (int r = 0; r < runs && int(run_summary_.d.size()) >= (r + 1) * kSummaryColumns; ++r) {
     const nn::Run& run = trainer_.run(r);
-    summary_[r].accuracy = run.last_eval.samples > 0 ? run.last_eval.accuracy : NAN;
-    summary_[r].top_k = run.last_eval.samples > 0 ? run.last_eval.top_k_accuracy : NAN;
-    summary_[r].loss = run.smoothed_loss;
-    summary_[r].diverged = run.diverged;
+    double* row = run_summary_.d.data() + size_t(r) * kSummaryColumns;
+    row[kSummaryAccuracy] = run.last_eval.samples > 0 ? run.last_eval.accuracy : NAN;
+    row[kSummaryTopK] = run.last_eval.samples > 0 ? run.last_eval.top_k_accuracy : NAN;
+    row[kSummaryLoss] = run.smoothed_loss;
+    row[kSummaryState] = run.diverged ? kDiverged : finished_ ? kFinished : kTraining;
   }
+}
+
+void TrainerLesson::outputs_replaced() {
+  if (!grid_cls_int_.empty() && grid_class_.f.size() == grid_cls_int_.size())
+    for (size_t i = 0; i < grid_cls_int_.size(); ++i) grid_cls_int_[i] = int(grid_class_.f[i]);
 }
 
 // Decision grids (2-D), confusion matrices, predictions: model forward
@@ -424,22 +433,22 @@ void TrainerLesson::draw_summary() const {
   ImGui::TableSetupColumn("state", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("diverged").x * 1.3f);
   ImGui::TableHeadersRow();
   ImGui::PushTextWrapPos(-1.0f);  // cells never wrap (a panel-wide wrap position would break them per letter)
-  for (int r = 0; r < num_runs(); ++r) {
-    const RunSummary& s = summary_[r];
+  const int rows = std::min(num_runs(), int(run_summary_.d.size()) / kSummaryColumns);
+  for (int r = 0; r < rows; ++r) {
+    const double* s = run_summary_.d.data() + size_t(r) * kSummaryColumns;
     ImGui::TableNextRow();
     ImGui::TableSetColumnIndex(0);
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(plot::palette(r)), "%s", s.name.c_str());
-    ImGui::TableSetColumnIndex(1);
-    if (std::isfinite(s.accuracy)) ImGui::Text("%.2f%%", 100.0 * s.accuracy);
-    else ImGui::TextDisabled("-");
-    ImGui::TableSetColumnIndex(2);
-    if (std::isfinite(s.top_k)) ImGui::Text("%.2f%%", 100.0 * s.top_k);
-    else ImGui::TextDisabled("-");
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(plot::palette(r)), "%s", run_names_[r].c_str());
+    for (int c : {kSummaryAccuracy, kSummaryTopK}) {
+      ImGui::TableSetColumnIndex(1 + c);
+      if (std::isfinite(s[c])) ImGui::Text("%.2f%%", 100.0 * s[c]);
+      else ImGui::TextDisabled("-");
+    }
     ImGui::TableSetColumnIndex(3);
-    ImGui::Text("%.4g", s.loss);
+    ImGui::Text("%.4g", s[kSummaryLoss]);
     ImGui::TableSetColumnIndex(4);
-    if (s.diverged) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "diverged");
-    else ImGui::TextDisabled("%s", finished_ ? "finished" : "training");
+    if (s[kSummaryState] == kDiverged) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "diverged");
+    else ImGui::TextDisabled("%s", s[kSummaryState] == kFinished ? "finished" : "training");
   }
   ImGui::PopTextWrapPos();
   ImGui::EndTable();

@@ -101,7 +101,7 @@ class TrainerLesson : public Lesson {
   // Test accuracy of run r (NaN before the first evaluation).
   double test_accuracy(int r) const;
   int num_runs() const { return built_ ? trainer_.num_runs() : 0; }
-  const std::string& run_name(int r) const { return summary_[r].name; }
+  const std::string& run_name(int r) const { return run_names_[r]; }
 
   nn::Trainer trainer_;
   int dataset_ = kBlobs;
@@ -110,13 +110,15 @@ class TrainerLesson : public Lesson {
   int batch_ = 32;
   uint64_t seed_ = 1;
 
+ protected:
+  // The standard views draw from the outputs (a lesson whose own views do
+  // too says so: views_draw_from_outputs); this rebuilds the int copies the
+  // plots take from the outputs a worker sent.  An override calls it.
+  void outputs_replaced() override;
+
  private:
-  // What the summary view shows of each run (plain data, copied at refresh).
-  struct RunSummary {
-    std::string name;
-    double accuracy = NAN, top_k = NAN, loss = NAN;
-    bool diverged = false;
-  };
+  enum { kSummaryAccuracy, kSummaryTopK, kSummaryLoss, kSummaryState, kSummaryColumns };  // run_summary's columns
+  enum { kTraining, kFinished, kDiverged };  // run_summary's state
   void build(const data::Pack* pack);
   void refresh_standard_outputs();  // curves and summary: every step() call (cheap copies)
   void refresh_standard_views();    // grids, confusion, predictions: on the cadence
@@ -142,7 +144,8 @@ class TrainerLesson : public Lesson {
   Array& grid_confidence_;  // (runs, kGrid, kGrid)
   Array& grid_extent_;      // (4,): x_min, x_max, y_min, y_max
   Array& confusion_;        // (runs, C, C): row-normalized, from the last evaluation
-  RunSummary summary_[kMaxRuns];
+  Array& run_summary_;      // (runs, 4): test accuracy, top-k accuracy, smoothed loss, state (f64)
+  std::string run_names_[kMaxRuns];
   std::vector<int> grid_cls_int_, test_labels_int_;  // the int views decision_regions() takes
   std::vector<float> scratch_x_;
   std::vector<int> scratch_idx_;

@@ -105,7 +105,10 @@ class ZLossLesson : public TrainerLesson {
   ZLossLesson()
       : z_out_(outputs_.array("z_scores")),
         sample_index_out_(outputs_.array("z_sample_index")),
-        sample_label_out_(outputs_.array("z_sample_label")) {}
+        sample_label_out_(outputs_.array("z_sample_label")),
+        z_step_out_(outputs_.array("z_scores_step")) {}
+
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   const LessonInfo& info() const override { return kInfo; }
 
@@ -155,7 +158,7 @@ class ZLossLesson : public TrainerLesson {
     x_.assign(size_t(shown_) * test.dim, 0.0f);
     y_.assign(size_t(shown_), 0);
     idx_.assign(size_t(shown_), 0);
-    for (int i = 0; i < shown_; ++i) idx_[i] = int((long long)i * test.n / shown_);
+    data::SpreadRows(shown_, test.n).fill(idx_.data(), shown_);
     test.gather(idx_.data(), shown_, x_.data(), y_.data());
     const std::vector<float> index(idx_.begin(), idx_.end()), label(y_.begin(), y_.end());
     sample_index_out_.set({shown_}, index.data());
@@ -163,6 +166,9 @@ class ZLossLesson : public TrainerLesson {
     z_out_.set({2, shown_, classes_}, std::vector<float>(size_t(2) * shown_ * classes_, 0.0f).data());
     row_.assign(size_t(classes_), 0.0);
     max_z_c_ = NAN;
+    refreshed_at_ = 0;
+    const float step = 0;
+    z_step_out_.set({1}, &step);
   }
 
   int view_refresh_steps() const override { return kRefreshSteps; }
@@ -171,6 +177,8 @@ class ZLossLesson : public TrainerLesson {
   void refresh_views() override {
     if (shown_ == 0) return;
     refreshed_at_ = trainer_.steps_done();
+    const float step = float(refreshed_at_);
+    z_step_out_.set({1}, &step);
     double best = -INFINITY;
     for (int r = 0; r < 2; ++r) {
       const float* o = trainer_.run(r).model.forward(x_.data(), shown_);  // (shown, D)
@@ -208,6 +216,12 @@ class ZLossLesson : public TrainerLesson {
   Array& z_out_;             // (2, shown, D): z-scores of the shown samples, run 0 = CE, 1 = Z-loss
   Array& sample_index_out_;  // (shown,): their rows in the test set
   Array& sample_label_out_;  // (shown,): their true classes
+  Array& z_step_out_;        // (1,): the step the z-scores are from
+
+  void outputs_replaced() override {
+    TrainerLesson::outputs_replaced();
+    refreshed_at_ = z_step_out_.f.empty() ? 0 : int(z_step_out_.f[0]);
+  }
   std::vector<float> x_;
   std::vector<int> y_, idx_;
   std::vector<double> row_;

@@ -1,6 +1,7 @@
 // api.cpp - see api.h.
 #include "web/api.h"
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <string>
@@ -82,19 +83,28 @@ const char* pg_metrics() {
                     ",\"playing\":" + (s.playing ? "true" : "false") +
                     ",\"target\":" + std::to_string(s.target_step) + ",\"metrics\":" + s.metrics_json() +
                     ",\"timing\":" + s.timing_keys_json();
-  const std::string problem = s.lesson().problem();
+  if (s.in_worker()) out += ",\"worker\":true";
+  if (s.pending_steps > 0) out += ",\"pending\":" + std::to_string(s.pending_steps);
+  const std::string problem = s.problem();
   if (!problem.empty()) out += ",\"problem\":" + json_string(problem);
   return reply(out + "}");
 }
 
 // Runs n units synchronously (a test or a teacher's script asked for them),
-// but never more than 10 s of work, so a huge n cannot hang the page.
+// but never more than 10 s of work, so a huge n cannot hang the page.  While
+// the page's worker runs the lesson they are queued there instead: the reply
+// says "pending" and later metrics() show them done.
 const char* pg_step(int n) {
   pg::Session& s = pg::app_session();
   if (n < 0) return error("step: n must be 0 or more");
+  if (s.in_worker()) {
+    s.playing = false;
+    if (!s.done()) s.pending_steps += std::min<int64_t>(n, pg::Session::kMaxTarget);
+    return pg_metrics();
+  }
   const auto start = std::chrono::steady_clock::now();
   int done = 0;
-  while (done < n && !s.lesson().done()) {
+  while (done < n && !s.done()) {
     const double used = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (used > 10000) break;
     const int k = s.advance(n - done, 10000 - used);

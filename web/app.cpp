@@ -29,6 +29,7 @@
 #include "web/gl_renderer.h"
 #include "web/layout.h"
 #include "web/pointer_input.h"
+#include "web/worker_glue.h"
 
 #if defined(__EMSCRIPTEN__)
 #include <emscripten/emscripten.h>
@@ -254,9 +255,15 @@ void frame() {
 
   Session& s = app_session();
   // The lesson says how it steps: continuous ones measure until done,
-  // on_play ones train while playing.
+  // on_play ones train while playing, in the page's training worker when
+  // there is one (web/worker_link.h) and here otherwise.
   const double step_t0 = now_ms();
-  const int units = s.wants_steps() ? s.advance(s.steps_for_frame(dt_ms), g_app.budget.budget_ms()) : 0;
+#if defined(__EMSCRIPTEN__)
+  const bool in_worker = page_worker_link().drive(s);
+#else
+  const bool in_worker = false;
+#endif
+  const int units = !in_worker && s.wants_steps() ? s.advance(s.steps_for_frame(dt_ms), g_app.budget.budget_ms()) : 0;
   const double step_ms = units > 0 ? now_ms() - step_t0 : 0;
   s.refresh();
 

@@ -126,7 +126,7 @@ float knobs_height(const Session& s) {
 
 // ------------------------------------------------------------------ header
 void draw_run_controls(Session& s, bool hints) {
-  const bool finished = s.lesson().done();
+  const bool finished = s.done();
   if (s.steps_to_target() > 0 && !finished) {
     // An exact-run link (at=N): training to step N, then it pauses there.
     char overlay[64];
@@ -150,10 +150,7 @@ void draw_run_controls(Session& s, bool hints) {
   }
   ImGui::SameLine();
   ImGui::BeginDisabled(finished);
-  if (ImGui::Button("Step")) {
-    s.playing = false;
-    s.advance(1, 1e9);
-  }
+  if (ImGui::Button("Step")) s.step_once();
   ImGui::EndDisabled();
   record("step");
   ImGui::SameLine();
@@ -205,7 +202,7 @@ void draw_status_and_problem(Session& s) {
     ImGui::SameLine();
     if (ImGui::SmallButton("dismiss")) s.dismiss_status();
   }
-  const std::string problem = s.lesson().problem();
+  const std::string problem = s.problem();
   if (!problem.empty()) {
     ui::error_box("##problem", problem.c_str());
     if (ImGui::Button("Reset the experiment")) s.reset();
@@ -280,6 +277,7 @@ void draw_view(Session& s, size_t i, float slot_h) {
   ctx.light_theme = s.light_theme;
   ctx.font_size = ImGui::GetFontSize();
   ctx.hidden_keys = &s.hidden_keys;
+  ctx.act = [&s](const char* action) { s.act(action); };
   // A view's text wraps at its slot's right edge (a long caption must not
   // widen the view past the screen).
   ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);

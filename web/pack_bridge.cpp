@@ -17,9 +17,11 @@ void fetch_in_page(const std::string& name) {
 }  // namespace
 
 namespace pg {
+// Module.pgFetchPack: web/shell.js in the page, web/train_worker.js in the training worker.
+void install_pack_fetcher() { set_pack_fetcher(fetch_in_page); }
 void install_pack_bridge() {
   const bool in_page = EM_ASM_INT({ return typeof window !== 'undefined' && typeof document !== 'undefined' ? 1 : 0; });
-  if (in_page) set_pack_fetcher(fetch_in_page);
+  if (in_page) install_pack_fetcher();
 }
 }  // namespace pg
 

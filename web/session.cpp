@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "lessons/strings.h"
+#include "web/snapshot.h"
 
 namespace pg {
 
@@ -174,7 +175,7 @@ void Session::knob_changed(const std::string& key) {
   if (!spec) return;
   if (spec->restarts) {
     schedule_reset();
-  } else {
+  } else if (!in_worker_) {  // else the worker's copy takes it (web/worker_link.h)
     lesson().live_param_changed(*spec);
   }
 }
@@ -217,6 +218,7 @@ bool Session::parse_seed(const std::string& text, uint64_t& seed, std::string& m
 void Session::reset(uint64_t seed) {
   seed_ = seed;
   reset_pending_ = true;
+  new_generation();
   run_pending_reset();
 }
 
@@ -234,22 +236,68 @@ void Session::refresh() {
 
 int Session::advance(int max_steps, double budget_ms) {
   refresh();
-  if (max_steps <= 0 || lesson_->done()) return 0;
+  if (max_steps <= 0 || in_worker_ || lesson_->done()) return 0;
   // Reaching an at=N target: never past it (unless the learner pressed Play).
   const int64_t to_target = steps_to_target();
   if (to_target > 0 && !playing && to_target < max_steps) max_steps = int(to_target);
   const int done = lesson_->step(max_steps, budget_ms);
   steps_done_ += done;
-  // The pace, over windows of two seconds; a pause (a gap) starts a new window.
+  note_pace(steps_done_ - done);
+  return done;
+}
+
+// The pace, over windows of two seconds; a pause (a gap) starts a new window.
+// Then: an at=N target reached pauses here.
+void Session::note_pace(int64_t steps_before) {
   const double now = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  if (rate_t0_ms_ < 0 || now - rate_last_ms_ > 500 || steps_done_ < rate_steps0_) rate_t0_ms_ = now, rate_steps0_ = steps_done_ - done;
+  if (rate_t0_ms_ < 0 || now - rate_last_ms_ > 500 || steps_done_ < rate_steps0_) rate_t0_ms_ = now, rate_steps0_ = steps_before;
   rate_last_ms_ = now;
   if (now - rate_t0_ms_ >= 2000) {
     rate_ = double(steps_done_ - rate_steps0_) / ((now - rate_t0_ms_) / 1000.0);
     rate_t0_ms_ = now, rate_steps0_ = steps_done_;
   }
   if (target_step >= 0 && steps_done_ >= target_step) target_step = -1;  // reached: pause here
-  return done;
+}
+
+void Session::act(const std::string& action) {
+  if (in_worker_) {
+    if (pending_actions.size() < 16) pending_actions.push_back(action);
+  } else {
+    lesson().act(action);
+  }
+}
+
+void Session::step_once() {
+  playing = false;
+  if (in_worker_) {
+    if (!done()) ++pending_steps;
+  } else {
+    advance(1, 1e9);
+  }
+}
+
+bool Session::done() const {
+  if (in_worker_ && have_snapshot_) return mirror_done_;
+  return lesson().done();
+}
+
+std::string Session::problem() const {
+  if (in_worker_ && have_snapshot_) return mirror_problem_;
+  return lesson().problem();
+}
+
+bool Session::apply_snapshot(const Snapshot& snap) {
+  run_pending_reset();
+  if (snap.generation != generation_ || !in_worker_ || !lesson_->views_draw_from_outputs()) return false;
+  if (!lesson_->replace_outputs(snap.outputs)) return false;
+  have_snapshot_ = true;
+  mirror_metrics_ = snap.metrics;
+  mirror_problem_ = snap.problem;
+  mirror_done_ = snap.done;
+  const int64_t before = steps_done_;
+  steps_done_ = snap.steps;
+  if (steps_done_ != before) note_pace(before);
+  return true;
 }
 
 bool Session::apply_preset(int index, std::string& message) {
@@ -285,7 +333,7 @@ int Session::steps_for_frame(double dt_ms) {
 }
 
 bool Session::wants_steps() const {
-  if (lesson().done()) return false;
+  if (done()) return false;
   return info().stepping == Stepping::continuous || playing || steps_to_target() > 0;
 }
 
@@ -410,6 +458,7 @@ std::string Session::params_json() const {
 
 MetricList Session::current_metrics() {
   refresh();
+  if (in_worker_ && have_snapshot_) return mirror_metrics_;
   MetricList list;
   lesson_->metrics(list);
   return list;
@@ -437,7 +486,7 @@ std::string Session::run_json(bool exact) {
   std::string s = "{\"id\":" + json_string(info().id) + ",\"seed\":" + std::to_string(seed_) +
                   ",\"steps\":" + std::to_string(steps_done_) + ",\"params\":" + params_json() +
                   ",\"metrics\":" + metrics + ",\"timing\":" + timing;
-  const std::string problem = lesson().problem();
+  const std::string problem = this->problem();
   if (!problem.empty()) s += ",\"problem\":" + json_string(problem);
   return s + "}";
 }

@@ -12,6 +12,8 @@
 
 namespace pg {
 
+struct Snapshot;  // web/snapshot.h
+
 // What the page shows of a lesson: everything, or (for course pages that
 // bring their own text) only the run controls, the knobs and the views.
 enum class ViewMode { full, demo };
@@ -57,7 +59,14 @@ class Session {
   void reset() { reset(seed_); }
 
   // Runs any pending reset, then up to max_steps units within budget_ms.
+  // Nothing (0) while a worker runs the lesson (see below).
   int advance(int max_steps, double budget_ms);
+  // One unit now, or (while a worker runs the lesson) as soon as it can.
+  void step_once();
+  // The lesson's run state as the host shows it: the worker's when it runs
+  // the lesson, the lesson's own otherwise.
+  bool done() const;
+  std::string problem() const;
   // Steps per wall-clock second over the last couple of seconds of advancing
   // (0 until measured; for the "time left" estimate, never for results).
   double steps_per_second() const { return rate_; }
@@ -101,6 +110,26 @@ class Session {
   // the current one.  Returns one message per problem (empty: all applied).
   std::vector<std::string> apply_state(const std::string& state);
 
+  // ---- Training in a Web Worker (web/worker_link.h).  A worker runs a copy
+  // of the lesson; from hand_to_worker() until the next reset this lesson
+  // instance no longer steps and shows the worker's snapshots: their outputs
+  // (Lesson::replace_outputs), metrics, problem, done and step count.
+  // Changes with every reset, restart and lesson switch: a snapshot of an
+  // older run is ignored.
+  uint64_t generation() const { return generation_; }
+  bool in_worker() const { return in_worker_; }
+  void hand_to_worker() { in_worker_ = true; }
+  // False (and nothing changed) for another generation's snapshot, a lesson
+  // whose views do not draw from outputs, or outputs that do not fit.
+  bool apply_snapshot(const Snapshot& snapshot);
+  // Units asked for (the Step button, JS step(n)) while the worker runs the
+  // lesson: the link sends them and clears this.
+  int64_t pending_steps = 0;
+  // A view's action (ViewContext::act): done on the lesson now, or queued
+  // for the worker while it runs the lesson (the link sends and clears them).
+  void act(const std::string& action);
+  std::vector<std::string> pending_actions;
+
   // JSON for the API and the CLI.
   std::string params_json() const;
   std::string metrics_json();
@@ -132,7 +161,18 @@ class Session {
   // until then, so every read of the lesson runs it first.  Opening a lesson
   // with a URL of five knobs thus resets once, not six times, and a state
   // that is only parsed and written back (the URL round trip) resets never.
-  void schedule_reset() { reset_pending_ = true; steps_done_ = 0; }
+  void schedule_reset() { reset_pending_ = true; steps_done_ = 0; new_generation(); }
+  void new_generation() {
+    ++generation_;
+    in_worker_ = false, have_snapshot_ = false, pending_steps = 0;
+    pending_actions.clear();
+    mirror_metrics_.clear(), mirror_problem_.clear(), mirror_done_ = false;
+  }
+  void note_pace(int64_t steps_before);
+  uint64_t generation_ = 0;
+  bool in_worker_ = false, have_snapshot_ = false, mirror_done_ = false;
+  MetricList mirror_metrics_;
+  std::string mirror_problem_;
   void run_pending_reset() const;
   double speed_credit_ = 0;  // fractional steps owed at a slow speed
   double rate_ = 0, rate_t0_ms_ = -1, rate_last_ms_ = -1;  // steps_per_second's window

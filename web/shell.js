@@ -547,6 +547,50 @@
     c.toBlob((blob) => blob && downloadBlob(blob, name), 'image/png');
   }
 
+  // ------------------------------------------------------ training worker
+  // Lessons that train run in a Web Worker holding a second copy of the
+  // engine (web/train_worker.js, web/worker_link.h), so training gets a
+  // whole core while this thread draws.  Started a moment after the page's
+  // first frames; until it is ready, or without Worker support, the page
+  // trains on its own thread as before.
+  let trainWorker = null;
+  function startTrainWorker() {
+    if (typeof Worker === 'undefined' || trainWorker) return;
+    try {
+      trainWorker = new Worker('train_worker.js');
+    } catch (e) {
+      console.warn('training worker unavailable:', e && e.message);
+      return;
+    }
+    const down = (why) => {
+      if (!trainWorker) return;
+      trainWorker.terminate();
+      trainWorker = null;
+      Module.pgWorkerPost = null;
+      Module.ccall('pg_link_ready', null, ['number', 'string'], [0, String(why).slice(0, 200)]);
+    };
+    trainWorker.onmessage = (e) => {
+      const m = e.data;
+      if (!m || typeof m !== 'object') return;
+      if (m.type === 'ready') {
+        Module.pgWorkerPost = (json) => trainWorker && trainWorker.postMessage(JSON.parse(json));
+        Module.ccall('pg_link_ready', null, ['number', 'string'], [1, '']);
+      } else if (m.type === 'snapshot' && m.bytes instanceof ArrayBuffer) {
+        const bytes = new Uint8Array(m.bytes);
+        const ptr = Module._malloc(bytes.length);
+        Module.HEAPU8.set(bytes, ptr);
+        try {
+          Module.ccall('pg_link_snapshot', 'number', ['number', 'number'], [ptr, bytes.length]);
+        } finally {
+          Module._free(ptr);
+        }
+      } else if (m.type === 'failed') {
+        down(m.why || 'it failed');
+      }
+    };
+    trainWorker.onerror = (e) => down(e && e.message ? e.message : 'it could not start');
+  }
+
   // ------------------------------------------------------------- startup
   window.Module = {
     pgSavePng: savePng,
@@ -575,6 +619,7 @@
       }, 250);
       // Live numbers in the reading view (cheap: only when they changed).
       setInterval(renderReading, 1000);
+      setTimeout(startTrainWorker, 300);
     },
   };
   if (typeof WebAssembly !== 'object') fail('This browser has no WebAssembly; the playground needs it.');

@@ -11,7 +11,7 @@
 // then deletes the older caches.
 const BUILD = '__PG_BUILD_HASH__';
 const CACHE = 'softmax-playground-' + BUILD;
-const CORE = ['./', 'index.html', 'shell.js', 'style.css', 'playground.js', 'playground.wasm', 'playground.data'];
+const CORE = ['./', 'index.html', 'shell.js', 'train_worker.js', 'style.css', 'playground.js', 'playground.wasm', 'playground.data'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(CORE.map((u) => new Request(u, { cache: 'reload' })))));

@@ -19,8 +19,10 @@
 // so that the run takes a few seconds.
 // Per-frame work: playground.frameStats().work_p95_ms, sampled each second.
 // Pause: a mouse click on the Pause button (its place from playground.layout()),
-// timed from the click's dispatch until metrics().playing is false (-1: it did
-// not stop within 5 s).
+// timed from the click's dispatch until metrics().playing is false and, for a
+// lesson in the training worker (web/worker_link.h), until the worker's last
+// snapshot says it stopped (-1: it did not stop within 5 s).  "trained in"
+// says whether the run was in the worker or on the page's thread.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -106,9 +108,10 @@ async function inPage(browser, url, c) {
     p95.push(await page.evaluate(() => window.playground.frameStats()));
   }
   const s1 = await page.evaluate(() => ({ steps: window.playground.metrics().steps, t: performance.now(),
-    done: !window.playground.metrics().playing }));
+    done: !window.playground.metrics().playing, worker: !!window.playground.metrics().worker }));
   // Pause, clicked where the app drew it (a real mouse click through CDP),
-  // timed until the app reports it stopped.
+  // timed until the app reports it stopped: not playing, and, when the
+  // training worker has the run, its last snapshot says it stopped too.
   let pause = null;
   const button = await page.evaluate(() => {
     const l = window.playground.layout();
@@ -117,7 +120,10 @@ async function inPage(browser, url, c) {
   if (button) {
     const t0 = performance.now();
     await page.mouse.click(button.x + button.w / 2, button.y + button.h / 2);
-    await page.waitForFunction(() => !window.playground.metrics().playing, null, { timeout: 5000, polling: 'raf' })
+    await page.waitForFunction(() => {
+      const m = window.playground.metrics();
+      return !m.playing && !m.worker_busy;
+    }, null, { timeout: 5000, polling: 'raf' })
       .then(() => { pause = performance.now() - t0; }, () => { pause = -1; });
   }
   await context.close();
@@ -126,6 +132,7 @@ async function inPage(browser, url, c) {
   return {
     steps_per_second: steps / ((s1.t - s0.t) / 1000),
     finished_early: s1.done,
+    in_worker: s1.worker,
     work_p95_ms: works[works.length - 1],
     frame_ms: p95[p95.length - 1].frame_ms,
     budget_ms: p95[p95.length - 1].budget_ms,
@@ -154,11 +161,12 @@ const pad = (s, n) => String(s).padEnd(n);
 const f = (x, d = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : String(x));
 console.log(`cold start: ${f(result.cold_start.median_ms, 0)} ms (median of 5 reloads; first load ${f(result.cold_start.first_load_ms, 0)} ms)`);
 console.log(pad('lesson', 16) + pad('page steps/s', 14) + pad('CLI steps/s', 13) + pad('page/CLI', 10) +
-  pad('work p95 ms', 13) + pad('frame ms', 10) + pad('budget ms', 11) + 'pause ms');
+  pad('work p95 ms', 13) + pad('frame ms', 10) + pad('budget ms', 11) + pad('pause ms', 10) + 'trained in');
 for (const [id, r] of Object.entries(result.lessons)) {
   console.log(pad(id, 16) + pad(f(r.page.steps_per_second), 14) + pad(f(r.cli_steps_per_second), 13) +
     pad(f(r.page_vs_cli, 2), 10) + pad(f(r.page.work_p95_ms), 13) + pad(f(r.page.frame_ms), 10) +
-    pad(f(r.page.budget_ms), 11) + f(r.page.pause_ms, 0) + (r.page.finished_early ? '  (run ended early)' : ''));
+    pad(f(r.page.budget_ms), 11) + pad(f(r.page.pause_ms, 0), 10) + (r.page.in_worker ? 'worker' : 'page') +
+    (r.page.finished_early ? '  (run ended early)' : ''));
 }
 fs.mkdirSync(outDir, { recursive: true });
 const file = path.join(outDir, 'results.json');

@@ -101,7 +101,7 @@ std::vector<std::string> trainer_states() {
 
 Snapshot snapshot_of(const Session& s, uint64_t generation) {
   std::string bytes;
-  encode_snapshot(generation, s.steps_done(), s.lesson(), bytes);
+  encode_snapshot(generation, s.steps_done(), true, s.lesson(), bytes);
   Snapshot snap;
   std::string error;
   REQUIRE_MESSAGE(decode_snapshot(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), snap, error), error);
@@ -115,7 +115,7 @@ TEST_CASE("snapshots round-trip bit for bit; truncated or altered bytes are refu
   open(s, "cnn-svm?seed=2");
   s.advance(30, 1e9);
   std::string a, b;
-  encode_snapshot(7, s.steps_done(), s.lesson(), a);
+  encode_snapshot(7, s.steps_done(), true, s.lesson(), a);
   Snapshot snap;
   std::string error;
   REQUIRE(decode_snapshot(reinterpret_cast<const uint8_t*>(a.data()), a.size(), snap, error));
@@ -128,7 +128,7 @@ TEST_CASE("snapshots round-trip bit for bit; truncated or altered bytes are refu
   Snapshot again = snap;
   again.generation = t.generation();
   REQUIRE(t.apply_snapshot(again));
-  encode_snapshot(7, t.steps_done(), t.lesson(), b);
+  encode_snapshot(7, t.steps_done(), true, t.lesson(), b);
   // The metrics in b are the page instance's own (not stepped); compare the outputs part.
   const size_t outputs_at = a.find("score_histogram");
   REQUIRE(outputs_at != std::string::npos);
@@ -162,10 +162,17 @@ TEST_CASE("snapshots round-trip bit for bit; truncated or altered bytes are refu
 TEST_CASE("a fresh lesson given a trained one's snapshot draws the same page, vertex for vertex") {
   Context page_ctx, worker_ctx;
   int mirrored = 0;
-  for (const std::string& state : trainer_states()) {
-    CAPTURE(state);
+  for (std::string state : trainer_states()) {
     Session worker, page;
     open(worker, state);
+    // A short run where the lesson has a run length (the sanitizer suite runs this too).
+    if (const ParamSpec* steps = worker.params().find("steps")) {
+      std::string m;
+      worker.set_number("steps", std::max(steps->min, std::min(steps->def, 240.0)), m);
+      state = worker.state_string();
+      open(worker, state);
+    }
+    CAPTURE(state);
     open(page, state);
     // Far enough that every cadence (curves, evaluations, view refreshes) has
     // come round; split like frames.
@@ -233,11 +240,11 @@ struct Pair {
     const bool in_worker = link.drive(page);
     if (!in_worker && page.wants_steps()) page.advance(3, 1e9);
     deliver();
-    for (int i = 0; i < worker_units; ++i)
-      if (host.advance(1e9, 1000.0 / 60, 3) < 0) break;
+    bool working = true;
+    for (int i = 0; i < worker_units && working; ++i) working = host.advance(1e9, 1000.0 / 60, 3) >= 0;
     if (host.has_snapshot()) {
       std::string bytes;
-      host.snapshot(bytes);
+      host.snapshot(bytes, working);
       Snapshot snap;
       std::string error;
       REQUIRE(decode_snapshot(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), snap, error));
@@ -292,11 +299,13 @@ TEST_CASE("the page's link and the worker's host reach the page's own numbers") 
   CHECK(p.frame());
   CHECK(p.page.in_worker());
   for (int i = 0; i < 6; ++i) p.frame();
+  CHECK(p.page.worker_busy());
   // Pause: the worker stops, and its last snapshot is the page's state.
   p.page.playing = false;
   p.frame();
   const int64_t paused_at = p.page.steps_done();
   CHECK(paused_at > 2);
+  CHECK_FALSE(p.page.worker_busy());  // the last snapshot said the worker stopped
   for (int i = 0; i < 3; ++i) p.frame();
   CHECK(p.page.steps_done() == paused_at);
   CHECK(fingerprint(p.page) == reference(state, paused_at));

@@ -83,7 +83,7 @@ const char* pg_metrics() {
                     ",\"playing\":" + (s.playing ? "true" : "false") +
                     ",\"target\":" + std::to_string(s.target_step) + ",\"metrics\":" + s.metrics_json() +
                     ",\"timing\":" + s.timing_keys_json();
-  if (s.in_worker()) out += ",\"worker\":true";
+  if (s.in_worker()) out += std::string(",\"worker\":true,\"worker_busy\":") + (s.worker_busy() ? "true" : "false");
   if (s.pending_steps > 0) out += ",\"pending\":" + std::to_string(s.pending_steps);
   const std::string problem = s.problem();
   if (!problem.empty()) out += ",\"problem\":" + json_string(problem);

@@ -333,15 +333,15 @@ extern "C" EMSCRIPTEN_KEEPALIVE void pg_pointer_event(int type, double x, double
 
 // The main loop's own measurements, for the browser bench and the curious:
 // {"frames", "work_p95_ms", "draw_ms", "unit_ms", "budget_ms", "cap_ms",
-//  "frame_ms", "steps_per_second"}.
+//  "frame_ms", "steps_per_second", "worker_ready"}.
 extern "C" EMSCRIPTEN_KEEPALIVE const char* pg_frame_stats() {
-  static char buf[320];
+  static char buf[352];
   const pg::FrameBudget& b = pg::g_app.budget;
   std::snprintf(buf, sizeof buf,
                 "{\"frames\":%d,\"work_p95_ms\":%.3f,\"draw_ms\":%.3f,\"unit_ms\":%.3f,\"budget_ms\":%.3f,"
-                "\"cap_ms\":%.3f,\"frame_ms\":%.3f,\"steps_per_second\":%.3f}",
+                "\"cap_ms\":%.3f,\"frame_ms\":%.3f,\"steps_per_second\":%.3f,\"worker_ready\":%s}",
                 b.frames(), b.work_p95_ms(), b.draw_ms(), b.unit_ms(), b.budget_ms(), b.cap_ms(), pg::g_app.frame_ms,
-                pg::app_session().steps_per_second());
+                pg::app_session().steps_per_second(), pg::page_worker_link().ready() ? "true" : "false");
   return buf;
 }
 #endif

@@ -294,6 +294,7 @@ bool Session::apply_snapshot(const Snapshot& snap) {
   mirror_metrics_ = snap.metrics;
   mirror_problem_ = snap.problem;
   mirror_done_ = snap.done;
+  worker_working_ = snap.working;
   const int64_t before = steps_done_;
   steps_done_ = snap.steps;
   if (steps_done_ != before) note_pace(before);

@@ -118,6 +118,9 @@ class Session {
   // older run is ignored.
   uint64_t generation() const { return generation_; }
   bool in_worker() const { return in_worker_; }
+  // The worker is still stepping the run (until its last snapshot after a
+  // pause, a target or the end says it stopped).
+  bool worker_busy() const { return in_worker_ && (!have_snapshot_ || worker_working_); }
   void hand_to_worker() { in_worker_ = true; }
   // False (and nothing changed) for another generation's snapshot, a lesson
   // whose views do not draw from outputs, or outputs that do not fit.
@@ -170,7 +173,7 @@ class Session {
   }
   void note_pace(int64_t steps_before);
   uint64_t generation_ = 0;
-  bool in_worker_ = false, have_snapshot_ = false, mirror_done_ = false;
+  bool in_worker_ = false, have_snapshot_ = false, mirror_done_ = false, worker_working_ = false;
   MetricList mirror_metrics_;
   std::string mirror_problem_;
   void run_pending_reset() const;

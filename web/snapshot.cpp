@@ -61,12 +61,13 @@ struct Reader {
 
 }  // namespace
 
-void encode_snapshot(uint64_t generation, int64_t steps, const Lesson& lesson, std::string& out) {
+void encode_snapshot(uint64_t generation, int64_t steps, bool working, const Lesson& lesson, std::string& out) {
   out.clear();
   out.append(kMagic, 4);
   put<uint64_t>(out, generation);
   put<int64_t>(out, steps);
   put<uint8_t>(out, lesson.done() ? 1 : 0);
+  put<uint8_t>(out, working ? 1 : 0);
   put_string(out, lesson.problem());
   MetricList metrics;
   lesson.metrics(metrics);
@@ -107,6 +108,7 @@ bool decode_snapshot(const uint8_t* bytes, size_t size, Snapshot& out, std::stri
   out.generation = r.get<uint64_t>();
   out.steps = r.get<int64_t>();
   out.done = r.get<uint8_t>() != 0;
+  out.working = r.get<uint8_t>() != 0;
   out.problem = r.get_string();
   const uint32_t metrics = r.get_count(4 + 8 + 1);
   for (uint32_t i = 0; i < metrics && r.ok; ++i) {

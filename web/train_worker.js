@@ -18,10 +18,11 @@ function call(name, ret, types, args) {
   return Module.ccall(name, ret, types, args);
 }
 
-function postSnapshot() {
+// working: false for the last one before waiting for the page.
+function postSnapshot(working) {
   const sizePtr = Module._malloc(4);
   try {
-    const ptr = call('pg_worker_snapshot', 'number', ['number'], [sizePtr]);
+    const ptr = call('pg_worker_snapshot', 'number', ['number', 'number'], [sizePtr, working ? 1 : 0]);
     const size = Module.HEAP32[sizePtr >> 2];
     if (ptr && size > 0) {
       const bytes = Module.HEAPU8.slice(ptr, ptr + size);  // a copy: the module reuses its buffer
@@ -55,10 +56,10 @@ function slice() {
   }
   if (units < 0) {  // paused, finished or at its target: the last state, then wait
     working = false;
-    postSnapshot();
+    postSnapshot(false);
     return;
   }
-  if (performance.now() - lastSnapshot >= SNAPSHOT_MS) postSnapshot();
+  if (performance.now() - lastSnapshot >= SNAPSHOT_MS) postSnapshot(true);
   // Nothing done: waiting for a data pack, or slowed down by speed=.
   schedule(units === 0 ? 10 : 0);
 }

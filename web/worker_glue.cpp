@@ -121,10 +121,11 @@ EMSCRIPTEN_KEEPALIVE int pg_worker_advance(double budget_ms, double dt_ms) {
 
 // The run now as snapshot bytes: returns their address, *size their length
 // (0 when there is nothing to show yet).  Valid until the next call.
-EMSCRIPTEN_KEEPALIVE const uint8_t* pg_worker_snapshot(int* size) {
+// working: 0 for the last snapshot before the worker waits.
+EMSCRIPTEN_KEEPALIVE const uint8_t* pg_worker_snapshot(int* size, int working) {
   *size = 0;
   if (!pg::g_host || !pg::g_host->has_snapshot()) return nullptr;
-  pg::g_host->snapshot(pg::g_snapshot);
+  pg::g_host->snapshot(pg::g_snapshot, working != 0);
   *size = int(pg::g_snapshot.size());
   return reinterpret_cast<const uint8_t*>(pg::g_snapshot.data());
 }

@@ -80,8 +80,8 @@ int WorkerHost::advance(double budget_ms, double dt_ms, int max_units) {
   return s_.advance(std::min(max_units, s_.steps_for_frame(dt_ms)), budget_ms);
 }
 
-void WorkerHost::snapshot(std::string& out) const {
-  encode_snapshot(generation_, s_.steps_done(), s_.lesson(), out);
+void WorkerHost::snapshot(std::string& out, bool working) const {
+  encode_snapshot(generation_, s_.steps_done(), working, s_.lesson(), out);
 }
 
 }  // namespace pg

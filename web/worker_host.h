@@ -47,8 +47,9 @@ class WorkerHost {
   // Whether a snapshot would show the page's run (a run exists and its
   // replay is over: until then the page shows its own, equal state).
   bool has_snapshot() const { return active_ && replay_to_ < 0; }
-  // The run now, as snapshot bytes (web/snapshot.h) into `out`.
-  void snapshot(std::string& out) const;
+  // The run now, as snapshot bytes (web/snapshot.h) into `out`; working:
+  // false for the last one before the worker waits (web/train_worker.js).
+  void snapshot(std::string& out, bool working = true) const;
   uint64_t generation() const { return generation_; }
 
  private:

@@ -371,6 +371,49 @@ test('exact-run links: at=N trains to step N and pauses there, with the numbers 
   await context.close();
 });
 
+test('training in a Web Worker: the run goes on where the page stood, pauses, steps, and ends with the CLI\'s numbers', async () => {
+  const { page, errors, context } = await newPage();
+  const id = 'cnn-svm', set = ['dataset=moons', 'steps=6000'];
+  await openPlayground(page, server.url, `${id}?seed=5&${set.join('&')}`);
+  await page.waitForFunction(() => playground.frameStats().worker_ready, null, { timeout: 30000 });
+  // Three units on the page's own thread first: nothing has gone to the worker yet.
+  let m = await page.evaluate(() => playground.step(3));
+  assert.equal(m.steps, 3);
+  assert.ok(!m.worker);
+  await page.evaluate(() => playground.play(true));
+  await page.waitForFunction(() => playground.metrics().worker && playground.metrics().steps >= 60, null, { timeout: 30000 });
+  // The page's frames no longer step the lesson.
+  assert.equal((await page.evaluate(() => playground.frameStats())).unit_ms, 0);
+  await page.evaluate(() => playground.play(false));
+  await page.waitForFunction(() => !playground.metrics().worker_busy, null, { timeout: 5000 });
+  const paused = (await page.evaluate(() => playground.metrics())).steps;
+  await frames(page, 5);
+  assert.equal((await page.evaluate(() => playground.metrics())).steps, paused, 'paused means stopped');
+  // Single steps go to the worker: the reply says they are pending.
+  m = await page.evaluate(() => playground.step(2));
+  assert.equal(m.pending, 2);
+  await page.waitForFunction((n) => playground.metrics().steps === n, paused + 2, { timeout: 5000 });
+  // An exact target, reached in the worker; the numbers are the CLI's.
+  const target = paused + 2 + 37;
+  await page.evaluate((t) => playground.set('at', String(t)), target);
+  await page.waitForFunction((t) => playground.metrics().steps === t && !playground.metrics().worker_busy, target, { timeout: 30000 });
+  const run = await page.evaluate(() => playground.export());
+  const args = ['run', id, '--steps', String(target), '--seed', '5', '--json'];
+  for (const kv of set) args.push('--set', kv);
+  const cli = JSON.parse(spawnSync(path.join(top, 'build/native/playground-cli'), args, { encoding: 'utf8' }).stdout);
+  for (const [k, v] of Object.entries(cli.metrics)) {
+    if (cli.timing.includes(k)) continue;
+    assert.equal(run.metrics[k], v, `${k}: page ${run.metrics[k]}, CLI ${v}`);
+  }
+  // A restarting knob: a fresh run on the page, then in the worker again.
+  await page.evaluate(() => playground.set('batch', '16'));
+  m = await page.evaluate(() => playground.metrics());
+  assert.equal(m.steps, 0);
+  assert.ok(!m.worker);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('slow motion: speed=4 paces training to about four steps a second; the speed menu is drawn', async () => {
   const { page, errors, context } = await newPage();
   await openPlayground(page, server.url, 'icl-multihead?speed=4');

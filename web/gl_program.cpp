@@ -12,21 +12,30 @@ const char* const kGlslVersion = "#version 330 core\n";
 #endif
 
 namespace {
+// Whether a shader compiled or a program linked; if not, its log goes to
+// stderr and the object is deleted.  The shader and program calls differ
+// only in name, so they come in as arguments.
+template <typename GetIv, typename GetLog, typename Delete>
+bool succeeded(GLuint object, GLenum status, GetIv get_iv, GetLog get_log, Delete del, const char* what, const char* kind) {
+  GLint ok = 0;
+  get_iv(object, status, &ok);
+  if (ok) return true;
+  char log[1024];
+  get_log(object, GLsizei(sizeof log), nullptr, log);
+  std::fprintf(stderr, "%s %s: %s\n", what, kind, log);
+  del(object);
+  return false;
+}
+
 GLuint compile(GLenum type, const char* body, const char* what) {
   const GLuint shader = glCreateShader(type);
   const char* parts[2] = {kGlslVersion, body};
   glShaderSource(shader, 2, parts, nullptr);
   glCompileShader(shader);
-  GLint ok = 0;
-  glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-  if (!ok) {
-    char log[1024];
-    glGetShaderInfoLog(shader, sizeof log, nullptr, log);
-    std::fprintf(stderr, "%s shader: %s\n", what, log);
-    glDeleteShader(shader);
-    return 0;
-  }
-  return shader;
+  auto del = [](GLuint s) { glDeleteShader(s); };
+  auto get_iv = [](GLuint s, GLenum e, GLint* v) { glGetShaderiv(s, e, v); };
+  auto get_log = [](GLuint s, GLsizei n, GLsizei* len, char* log) { glGetShaderInfoLog(s, n, len, log); };
+  return succeeded(shader, GL_COMPILE_STATUS, get_iv, get_log, del, what, "shader") ? shader : 0;
 }
 }  // namespace
 
@@ -44,16 +53,10 @@ GLuint gl_program(const char* vertex_body, const char* fragment_body, const char
   glLinkProgram(program);
   glDeleteShader(vs);
   glDeleteShader(fs);
-  GLint ok = 0;
-  glGetProgramiv(program, GL_LINK_STATUS, &ok);
-  if (!ok) {
-    char log[1024];
-    glGetProgramInfoLog(program, sizeof log, nullptr, log);
-    std::fprintf(stderr, "%s program: %s\n", what, log);
-    glDeleteProgram(program);
-    return 0;
-  }
-  return program;
+  auto del = [](GLuint p) { glDeleteProgram(p); };
+  auto get_iv = [](GLuint p, GLenum e, GLint* v) { glGetProgramiv(p, e, v); };
+  auto get_log = [](GLuint p, GLsizei n, GLsizei* len, char* log) { glGetProgramInfoLog(p, n, len, log); };
+  return succeeded(program, GL_LINK_STATUS, get_iv, get_log, del, what, "program") ? program : 0;
 }
 
 }  // namespace pg

@@ -46,6 +46,7 @@ constexpr int kContours = 7;        // iso-lines of log10 L on the landscape
 class IclSoftmaxRegression : public Lesson {
  public:
   const LessonInfo& info() const override { return kInfo; }
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   void declare(Declaration& d) override {
     ParamList& p = d.params;
@@ -249,25 +250,37 @@ class IclSoftmaxRegression : public Lesson {
     landscape_box_.set({4}, box);
   }
 
-  // The current state for the views and the export: path, twin, outputs, and
-  // the rows view's points: rows a_i of A and of A_t joined by their shift,
-  // and the line through the origin along x_0 (every shift is parallel to it).
+  // The current state for the views and the export: path, twin, outputs;
+  // then what the views draw, derived from those outputs.
   void refresh_views() {
     path_.clear();
     for (int i = 0; i < gd_.path_size(); ++i) path_.insert(path_.end(), gd_.path_point(i), gd_.path_point(i) + kDim);
     path_out_.set({gd_.path_size(), kDim}, path_.data());
-    // The same path in the heatmap's cell units: column from x1, row from x2 (row 0 at the top).
-    path_cells_.clear();
-    for (size_t i = 0; i + 1 < path_.size(); i += kDim) {
-      path_cells_.push_back(float((path_[i] + half_) / (2 * half_) * kGrid));
-      path_cells_.push_back(float((half_ - path_[i + 1]) / (2 * half_) * kGrid));
-    }
     twin_out_.set({outputs_n_, kDim}, gd_.twin().data());
     f_x_out_.set({outputs_n_}, f_x_.data());
     f_twin_out_.set({outputs_n_}, f_twin_.data());
+    derive_view_data();
+  }
+
+  // A worker's outputs arrived (Lesson::replace_outputs): the same derivation.
+  void outputs_replaced() override { derive_view_data(); }
+
+  // From the outputs (path, A, twin) and what reset() built (x_0, the box):
+  // the path in the heatmap's cell units, and the rows view's points: rows
+  // a_i of A and of A_t joined by their shift, and the line through the
+  // origin along x_0 (every shift is parallel to it).
+  void derive_view_data() {
     const int n = outputs_n_;
-    const std::vector<double>& A = problem_.A;
-    const std::vector<double>& At = gd_.twin();
+    const std::vector<double>& path = path_out_.d;  // (t + 1, 2)
+    const std::vector<double>& A = a_out_.d;        // (n, 2)
+    const std::vector<double>& At = twin_out_.d;    // (n, 2)
+    if (A.size() != size_t(n) * kDim || At.size() != size_t(n) * kDim) return;  // not this lesson's shapes
+    // The path in the heatmap's cell units: column from x1, row from x2 (row 0 at the top).
+    path_cells_.clear();
+    for (size_t i = 0; i + 1 < path.size(); i += kDim) {
+      path_cells_.push_back(float((path[i] + half_) / (2 * half_) * kGrid));
+      path_cells_.push_back(float((half_ - path[i + 1]) / (2 * half_) * kGrid));
+    }
     float *ax = rows_.data(), *ay = ax + n, *tx = ay + n, *ty = tx + n;  // (n,) each
     float* sx = rows_xy_.data();      // (3n,): start, end, NaN break
     float* sy = sx + size_t(n) * 3;   // (3n,)

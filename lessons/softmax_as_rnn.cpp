@@ -55,6 +55,7 @@ double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b, 
 class SoftmaxAsRnn : public Lesson {
  public:
   const LessonInfo& info() const override { return kInfo; }
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   void declare(Declaration& d) override {
     ParamList& p = d.params;
@@ -265,8 +266,11 @@ class SoftmaxAsRnn : public Lesson {
     ImGui::TextDisabled("Rows: queries t; columns: keys j ≤ t.  Same colour scale for both maps.");
   }
 
+  // Reads the outputs only (a worker's copy draws the same): per_token_ has
+  // one row per token the RNN has consumed.
   void draw_rnn(const ViewContext& v) const {
     const float w = ui::column_width(2), h = v.height > 0 ? v.height - v.font_size * 3 : v.font_size * 12;
+    const int tokens = per_token_.rows();
     {
       char labels[kMaxOrder + 1][16];
       const char* names[kMaxOrder + 1];
@@ -278,7 +282,7 @@ class SoftmaxAsRnn : public Lesson {
         vals[p] = terms_.col(1)[p];
       }
       ImGui::BeginGroup();
-      ImGui::Text("Token %d of %d: each order's term of G_t", rnn_.tokens(), kN);
+      ImGui::Text("Token %d of %d: each order's term of G_t", tokens, kN);
       if (count > 0) plot::bar_chart("##terms", ImVec2(w, h - v.font_size * 1.5f), names, vals, count, "");
       else ImGui::TextDisabled("Press Play (or Step) to run the RNN.");
       ImGui::EndGroup();
@@ -291,7 +295,7 @@ class SoftmaxAsRnn : public Lesson {
     p.draw();
     ui::metric("state (numbers, fixed):", "%.0f", double(attn::taylor_state_size(kD, kDv, order_)));
     ImGui::SameLine();
-    ui::metric("   KV cache so far:", "%.0f", double(rnn_.tokens()) * (kD + kDv));
+    ui::metric("   KV cache so far:", "%.0f", double(tokens) * (kD + kDv));
   }
 
   int order_ = 2, den_ = 0;

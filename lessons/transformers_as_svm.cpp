@@ -58,6 +58,7 @@ double bilinear(const double* x, const double* W, const double* z, int d) {
 class TransformersAsSvm : public Lesson {
  public:
   const LessonInfo& info() const override { return kInfo; }
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   void declare(Declaration& d) override {
     ParamList& p = d.params;
@@ -322,10 +323,10 @@ class TransformersAsSvm : public Lesson {
     arrows_.assign(size_t(n) * 6, 0.0f);
   }
 
-  // The current W for the views and the export: attention, the tokens W
-  // selects, the SVM for them when they differ from the optimal ones (local
-  // convergence; solved again only when the selection changes), and the
-  // arrows of the tokens picture.
+  // The current W for the export: attention, the tokens W selects, the SVM
+  // for them when they differ from the optimal ones (local convergence;
+  // solved again only when the selection changes) and W's correlation with
+  // it; then what the views draw, derived from those outputs.
   void refresh_views() {
     const int n = data_.n, T = data_.T, d = data_.d;
     const std::vector<double>& W = run_.W();
@@ -341,15 +342,31 @@ class TransformersAsSvm : public Lesson {
       local_ok_ = local_sol_.feasible && icl::att_svm_kkt(data_, local_sol_).primal < 1e-6;
       w_local_out_.set({d, d}, local_sol_.W.data());
     }
+    const double local[2] = {local_ok_ ? 1.0 : 0.0, run_.correlation(local_sol_.W)};
+    local_out_.set({2}, local);
+    derive_view_data();
+  }
+
+  // A worker's outputs arrived (Lesson::replace_outputs): the same derivation.
+  void outputs_replaced() override { derive_view_data(); }
+
+  // From the outputs (W, the selected tokens, the selected tokens' SVM) and
+  // what reset() built (the problem, W_mm): the solver view's numbers and the
+  // arrows of the tokens picture.
+  void derive_view_data() {
+    const int n = data_.n, d = data_.d;
+    if (w_out_.d.size() != size_t(d) * d || selected_out_.f.size() != size_t(n) || local_out_.d.size() != 2) return;
     differ_ = 0;
-    for (int i = 0; i < n; ++i) differ_ += selected_[i] != opt_[i];
-    local_correlation_ = run_.correlation(local_sol_.W);
+    for (int i = 0; i < n; ++i) differ_ += int(selected_out_.f[size_t(i)]) != opt_[i];
+    local_ok_ = local_out_.d[0] != 0.0;
+    local_correlation_ = local_out_.d[1];
     // Arrows per sample, directions only: W_mm z (length 1), W z (0.85), Y v (0.7),
     // so that arrow heads stay apart once aligned.
+    const double* W = w_out_.d.data();
     for (int i = 0; i < n; ++i) {
       float* a = &arrows_[size_t(i) * 6];
       unit_arrow(sol_.W.data(), data_.query(i), 1.0, a);
-      unit_arrow(W.data(), data_.query(i), 0.85, a + 2);
+      unit_arrow(W, data_.query(i), 0.85, a + 2);
       const double vlen = std::hypot(data_.v[0], data_.v[1]);
       a[4] = float(0.7 * data_.Y[i] * data_.v[0] / (vlen > 0 ? vlen : 1));
       a[5] = float(0.7 * data_.Y[i] * data_.v[1] / (vlen > 0 ? vlen : 1));
@@ -555,6 +572,7 @@ class TransformersAsSvm : public Lesson {
   Array& attention_out_ = outputs_.array("attention");       // (n, T) f64 softmax(X_i W z_i)
   Array& selected_out_ = outputs_.array("selected_tokens");  // (n,) the token each attention peaks on
   Array& w_local_out_ = outputs_.array("w_selected_svm");    // (d, d) f64 the SVM for those (W_mm if optimal)
+  Array& local_out_ = outputs_.array("selected_svm_info");   // (2,) f64: that SVM is feasible (1/0), W's correlation with it
 };
 
 }  // namespace

@@ -59,6 +59,7 @@ enum Rule { kNtk, kHilbert, kBayes, kNearest, kMajority, kLimit, kRules };
 class WideDeepOptimality : public Lesson {
  public:
   const LessonInfo& info() const override { return kInfo; }
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   void declare(Declaration& d) override {
     ParamList& p = d.params;
@@ -376,7 +377,22 @@ class WideDeepOptimality : public Lesson {
     for (int r = 0; r < kRules; ++r)
       for (int i = 0; i < kTest; ++i) preds[size_t(r) * kTest + i] = float(test_pred_[r][i]);
     test_pred_out_.set({kRules, kTest}, preds.data());
-    // The arcs picture: training points outside, then one ring per rule.
+    preds.assign(arc_pred_[kNtk].begin(), arc_pred_[kNtk].end());
+    arc_pred_out_.set({kArc}, preds.data());
+    derive_view_data();
+  }
+
+  // A worker's outputs arrived (Lesson::replace_outputs): the same derivation.
+  void outputs_replaced() override { derive_view_data(); }
+
+  // The arcs picture, from the kernel classifier's arc (an output) and what
+  // reset() built (the training points, the baselines' arcs): training points
+  // outside, then one ring per rule.
+  void derive_view_data() {
+    const int n = n_train_;
+    if (arc_pred_out_.f.size() != size_t(kArc)) return;  // not this lesson's shapes
+    arc_pred_[kNtk].resize(size_t(kArc));
+    for (int i = 0; i < kArc; ++i) arc_pred_[kNtk][i] = int(arc_pred_out_.f[size_t(i)]);
     arc_xy_.clear(), arc_cls_.clear();
     const double radius[kRules] = {1.0, 0.76, 0.64, 0.52, 0.40, 0.88};  // the limit ring next to the NTK's
     for (int r = 0; r < kRules; ++r)
@@ -423,6 +439,7 @@ class WideDeepOptimality : public Lesson {
   Array& kernel_test_log_out_ = outputs_.array("kernel_test_log");    // (300, n) f64 log |k(x, x_j) / k(1)|
   Array& kernel_test_sign_out_ = outputs_.array("kernel_test_sign");  // (300, n) f64 its sign
   Array& test_pred_out_ = outputs_.array("test_predictions");     // (6, 300): ntk, hilbert, bayes, 1nn, majority, limit
+  Array& arc_pred_out_ = outputs_.array("arc_predictions");       // (180,) the kernel classifier at the arc's angles
 };
 
 void WideDeepOptimality::declare_text(Walkthrough& t) {
@@ -539,8 +556,10 @@ void WideDeepOptimality::draw_arcs(const ViewContext& v) const {
   const double lo = data_ == 0 ? -0.1 : -1.25;  // Dirichlet data fill one quadrant
   style.x_min = lo, style.x_max = 1.25, style.y_min = lo, style.y_max = 1.25;
   plot::scatter("##arcs", ImVec2(side, side), arc_xy_.data(), arc_cls_.data(), int(arc_cls_.size()), style);
+  // The kernel ring is from the last evaluation: the curve's last depth (0 before the first rung).
+  const int ring_depth = curve_.rows() > 0 ? int(curve_.col(0)[curve_.rows() - 1]) : 0;
   ImGui::TextDisabled("rings, outside in: training points, %s (depth %d), predicted limit, Hilbert, Bayes, 1-NN, "
-                      "majority", kernel_ == 0 ? "NNGP" : "NTK", one_.depth);
+                      "majority", kernel_ == 0 ? "NNGP" : "NTK", ring_depth);
 }
 
 void WideDeepOptimality::draw_depth(const ViewContext& v) const {

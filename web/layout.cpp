@@ -307,14 +307,16 @@ void wide_layout(Session& s, bool demo) {
     // Every knob stays in sight (up to 80% of the column; the walkthrough
     // below scrolls on its own in the rest).
     // Wrapped labels make rows taller than the estimate: last frame's measured
-    // height wins when it is larger.
-    static std::string measured_for;
-    static float measured_h = 0;
-    if (measured_for != s.info().id) measured_for = s.info().id, measured_h = 0;
+    // height wins when it is larger.  Kept per lesson in this ImGui context's
+    // window state (not a static: two contexts, as the worker-mirror test
+    // draws, must not see each other's frames).
+    ImGuiStorage* side_state = ImGui::GetStateStorage();
+    const ImGuiID measured_id = ImGui::GetID(s.info().id);
+    const float measured_h = side_state->GetFloat(measured_id, 0.0f);
     const float knobs_h = demo ? 0.0f : std::min(std::max(knobs_height(s), measured_h), avail.y * 0.8f);
     ImGui::BeginChild("##knobs", ImVec2(0, knobs_h), false, ImGuiWindowFlags_AlwaysUseWindowPadding);
     draw_knobs(s);
-    measured_h = ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y;
+    side_state->SetFloat(measured_id, ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y);
     ImGui::EndChild();
     if (!demo) {
       ImGui::Separator();

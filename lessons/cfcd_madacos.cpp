@@ -57,6 +57,8 @@ class CfcdMadaCos : public TrainerLesson {
                                                 "max_nontarget_arcface"})),
         roc_{&outputs_.series("roc_madacos", {"fpr", "tpr"}), &outputs_.series("roc_arcface", {"fpr", "tpr"})} {}
 
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
+
   const LessonInfo& info() const override { return kInfo; }
 
   void declare(Declaration& d) override {
@@ -195,7 +197,24 @@ class CfcdMadaCos : public TrainerLesson {
   void refresh_views() override {
     views_.refresh(trainer_);
     measure_train_subset();
-    refreshed_at_ = trainer_.steps_done();
+    derive_view_data();
+    const int n = views_.n();
+    for (int r = 0; r < EmbeddingViews::kRuns; ++r) {
+      plot::histogram_counts(target_[r].data(), n, -1.0f, 1.0f, kBins, hist_.col(1 + 2 * r));
+      plot::histogram_counts(other_[r].data(), n, -1.0f, 1.0f, kBins, hist_.col(2 + 2 * r));
+      Series& roc = *roc_[r];  // resized within the capacity reserved in after_reset
+      roc.resize(kRocPoints);
+      roc.resize(plot::roc_points(target_[r].data(), n, other_[r].data(), n, roc_scratch_.data(), roc.col(0),
+                                  roc.col(1), kRocPoints));
+    }
+  }
+
+  // From the test cosines (an output) and the labels: every sample's target
+  // and largest non-target cosine, the fraction of samples whose target is
+  // below, and the step they are from.  The step path and a worker's copy
+  // (outputs_replaced) both come here.
+  void derive_view_data() {
+    refreshed_at_ = views_.refreshed_at();
     const int n = views_.n(), C = views_.classes();
     const int* labels = views_.labels();
     for (int r = 0; r < EmbeddingViews::kRuns; ++r) {
@@ -212,13 +231,13 @@ class CfcdMadaCos : public TrainerLesson {
         other_[r][size_t(i)] = other;
       }
       below_frac_[r] = n > 0 ? double(below) / n : NAN;
-      plot::histogram_counts(target_[r].data(), n, -1.0f, 1.0f, kBins, hist_.col(1 + 2 * r));
-      plot::histogram_counts(other_[r].data(), n, -1.0f, 1.0f, kBins, hist_.col(2 + 2 * r));
-      Series& roc = *roc_[r];  // resized within the capacity reserved in after_reset
-      roc.resize(kRocPoints);
-      roc.resize(plot::roc_points(target_[r].data(), n, other_[r].data(), n, roc_scratch_.data(), roc.col(0),
-                                  roc.col(1), kRocPoints));
     }
+  }
+
+  void outputs_replaced() override {
+    TrainerLesson::outputs_replaced();
+    views_.outputs_replaced();
+    if (data_ready()) derive_view_data();
   }
 
   // Training, then this step's s(t), m(t), c_med(t) into the stats output

@@ -49,7 +49,10 @@ class DexmlLesson : public TrainerLesson {
   DexmlLesson()
       : scores_out_(outputs_.array("scores")),
         positives_out_(outputs_.array("positive_sets")),
-        hist_out_(outputs_.array("cosine_histograms")) {}
+        hist_out_(outputs_.array("cosine_histograms")),
+        precision_out_(outputs_.array("precision")) {}
+
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   const LessonInfo& info() const override { return kInfo; }
 
@@ -188,6 +191,19 @@ class DexmlLesson : public TrainerLesson {
     }
   }
 
+  // The precision view's numbers, after every step() call: each run's P@1
+  // and P@3 from its last evaluation (0 before the first), then the steps done.
+  void refresh_outputs() override {
+    double values[2 * kRuns + 1] = {};
+    for (int r = 0; r < kRuns && r < trainer_.num_runs(); ++r) {
+      const nn::EvalResult& e = trainer_.run(r).last_eval;
+      values[r] = e.samples ? 100.0f * e.accuracy : 0.0f;
+      values[kRuns + r] = e.samples ? 100.0f * e.precision_at_k : 0.0f;
+    }
+    values[2 * kRuns] = trainer_.steps_done();
+    precision_out_.set({2 * kRuns + 1}, values);
+  }
+
   void metrics(MetricList& out) const override {
     const bool ready = data_ready();
     for (int r = 0; r < kRuns; ++r) {
@@ -221,6 +237,7 @@ class DexmlLesson : public TrainerLesson {
   Array& scores_out_;     // (runs, n_test, C): s = cos / tau; run 0 softmax, 1 decoupled, 2 soft top-k
   Array& positives_out_;  // (n_test, W): each test scene's labels, -1 padded
   Array& hist_out_;       // (runs, 2, bins): fractions of positive (0) and negative (1) cosines per bin
+  Array& precision_out_;  // (2 runs + 1,) f64: P@1 of each run, P@3 of each run (percent, as drawn), steps done
   std::vector<float> x_, pos_buf_, neg_buf_;
   std::vector<int> sets_;
   std::vector<unsigned char> flags_;
@@ -284,13 +301,10 @@ void DexmlLesson::draw_precision(const ViewContext& v) const {
   if (!draw_data_status()) return;
   const char* labels[kRuns * 2] = {"softmax P@1", "decoupled P@1", "soft top-k P@1",
                                    "softmax P@3", "decoupled P@3", "soft top-k P@3"};
+  if (precision_out_.d.size() != size_t(2 * kRuns + 1)) return;
   float values[kRuns * 2];
-  for (int r = 0; r < kRuns; ++r) {
-    const nn::EvalResult& e = trainer_.run(r).last_eval;
-    values[r] = e.samples ? 100.0f * e.accuracy : 0.0f;
-    values[kRuns + r] = e.samples ? 100.0f * e.precision_at_k : 0.0f;
-  }
-  ImGui::Text("test scenes, step %d", trainer_.steps_done());
+  for (int i = 0; i < kRuns * 2; ++i) values[i] = float(precision_out_.d[size_t(i)]);
+  ImGui::Text("test scenes, step %d", int(precision_out_.d[2 * kRuns]));
   ImGui::SameLine();
   ui::help_marker("P@k: the share of a scene's k highest-scored labels that are among its true labels, averaged "
                   "over the test scenes.  A scene with fewer than k labels cannot reach 1.");

@@ -45,6 +45,8 @@ class ElasticFace : public TrainerLesson {
  public:
   ElasticFace() : views_(outputs_) {}
 
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
+
   const LessonInfo& info() const override { return kInfo; }
 
   void declare(Declaration& d) override {
@@ -140,6 +142,10 @@ class ElasticFace : public TrainerLesson {
 
   // Test embeddings, class weight directions and the two angle metrics, per run.
   void refresh_views() override { views_.refresh(trainer_); }
+  void outputs_replaced() override {
+    TrainerLesson::outputs_replaced();
+    views_.outputs_replaced();
+  }
 
   void metrics(MetricList& out) const override {
     const bool ready = data_ready();

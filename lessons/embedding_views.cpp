@@ -56,7 +56,8 @@ nn::ModelSpec cosine_embedding_model(int input_dim, int embed_dim, int classes) 
 EmbeddingViews::EmbeddingViews(Outputs& outputs)
     : embeddings_(outputs.array("embeddings")),
       weights_(outputs.array("class_weights")),
-      cosines_(outputs.array("test_cosines")) {}
+      cosines_(outputs.array("test_cosines")),
+      step_(outputs.array("embeddings_step")) {}
 
 void EmbeddingViews::reset(const nn::Trainer& trainer) {
   const data::Dataset& test = trainer.test_data();
@@ -72,6 +73,8 @@ void EmbeddingViews::reset(const nn::Trainer& trainer) {
   idx_.assign(size_t(chunk_), 0);
   labels_ = test.y;
   refreshed_at_ = 0;
+  const float step = 0;
+  step_.set({1}, &step);
   embeddings_.set({runs_, n_, D_}, std::vector<float>(size_t(runs_) * n_ * D_, 0.0f).data());
   weights_.set({runs_, C_, D_}, std::vector<float>(size_t(runs_) * C_ * D_, 0.0f).data());
   cosines_.set({runs_, n_, C_}, std::vector<float>(size_t(runs_) * n_ * C_, 0.0f).data());
@@ -84,9 +87,11 @@ void EmbeddingViews::reset(const nn::Trainer& trainer) {
   mean_.assign(size_t(C_) * D_, 0.0f);
 }
 
-// Test embeddings (n, dim), their 2-D view, class weight directions and the two angle metrics, per run.
+// Test embeddings (n, dim), cosines and class weight directions, per run,
+// into the outputs; then what the views draw from them.
 void EmbeddingViews::refresh(nn::Trainer& trainer) {
-  refreshed_at_ = trainer.steps_done();
+  const float step = float(trainer.steps_done());
+  step_.set({1}, &step);
   const data::Dataset& test = trainer.test_data();
   for (int r = 0; r < runs_; ++r) {
     nn::Model& model = trainer.run(r).model;
@@ -103,10 +108,22 @@ void EmbeddingViews::refresh(nn::Trainer& trainer) {
     }
     const float* w_raw = model.params() + model.param_offset(head_layer_);  // (C, dim), not normalized
     std::copy(w_raw, w_raw + size_t(C_) * D_, w);
-    for (int k = 0; k < C_; ++k) {
-      normalize(w + size_t(k) * D_, D_);
-      project_embedding(w + size_t(k) * D_, D_, &wxy_[r][size_t(k) * 2]);
-    }
+    for (int k = 0; k < C_; ++k) normalize(w + size_t(k) * D_, D_);
+  }
+  derive_view_data();
+}
+
+void EmbeddingViews::outputs_replaced() { derive_view_data(); }
+
+// From the outputs alone: the 2-D view of the embeddings and class
+// directions, and the two angle metrics, per run.
+void EmbeddingViews::derive_view_data() {
+  refreshed_at_ = step_.f.empty() ? 0 : int(step_.f[0]);
+  if (embeddings_.f.size() != size_t(runs_) * n_ * D_ || weights_.f.size() != size_t(runs_) * C_ * D_) return;
+  for (int r = 0; r < runs_; ++r) {
+    const float* emb = embeddings_.f.data() + size_t(r) * n_ * D_;  // (n, dim)
+    const float* w = weights_.f.data() + size_t(r) * C_ * D_;       // (C, dim)
+    for (int k = 0; k < C_; ++k) project_embedding(w + size_t(k) * D_, D_, &wxy_[r][size_t(k) * 2]);
     for (int i = 0; i < n_; ++i) project_embedding(emb + size_t(i) * D_, D_, &xy_[r][size_t(i) * 2]);
     // class mean directions, then the mean angle of each embedding to its class's
     std::fill(mean_.begin(), mean_.end(), 0.0f);

@@ -9,9 +9,11 @@
 //   embeddings     (runs, n, dim)  unit test embeddings e/|e|
 //   class_weights  (runs, C, dim)  unit class weight directions w_k/|w_k|
 //   test_cosines   (runs, n, C)    the models' output cos(e, w_k)
+//   embeddings_step (1,)           the step they are from
 // (the labels are the base's test_labels).  refresh() refills them in the
 // step path (from TrainerLesson::refresh_views); draw() only reads them and
-// the plain members computed beside them (2-D projections, the two angles).
+// the plain members derived from them (2-D projections, the two angles),
+// rebuilt by outputs_replaced() from another instance's copy.
 #pragma once
 #include <string>
 #include <vector>
@@ -42,12 +44,16 @@ class EmbeddingViews {
   void reset(const nn::Trainer& trainer);
   // Recomputes every view from the current models.  Does not allocate.
   void refresh(nn::Trainer& trainer);
+  // The outputs were replaced (Lesson::replace_outputs): rebuild what draw() reads.
+  void outputs_replaced();
   // Both runs' embeddings on the circle (or sphere), side by side, within
   // width x height (height 0: their own size); `refresh_steps` is only
   // quoted in the help text.
   void draw(float width, float height, int refresh_steps) const;
 
   int n() const { return n_; }
+  // The step the outputs are from.
+  int refreshed_at() const { return refreshed_at_; }
   int classes() const { return C_; }
   // Test cosines of run r, (n, classes): the model's output.
   const float* cosines(int r) const { return cosines_.f.data() + size_t(r) * n_ * C_; }
@@ -62,8 +68,10 @@ class EmbeddingViews {
   Array& embeddings_;  // (runs, n, dim)
   Array& weights_;     // (runs, C, dim)
   Array& cosines_;     // (runs, n, C)
+  Array& step_;        // (1,): the step of the last refresh
+  void derive_view_data();
   int runs_ = 0, n_ = 0, C_ = 0, D_ = 2, chunk_ = 0, emb_layer_ = 0, head_layer_ = 0;
-  int refreshed_at_ = 0;  // the step of the last refresh, for the caption
+  int refreshed_at_ = 0;  // step_, for the caption
   std::string names_[kRuns];
   std::vector<float> x_, xy_[kRuns], wxy_[kRuns], mean_;  // xy_ (n, 2), wxy_ (C, 2): what the scatter draws
   std::vector<int> idx_, labels_;

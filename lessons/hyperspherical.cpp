@@ -59,7 +59,10 @@ class Hyperspherical : public TrainerLesson {
         logits_plain_(outputs_.array("all_test_logits_plain")),
         labels_out_(outputs_.array("all_test_labels")),
         shots_curve_(outputs_.series("accuracy_vs_shots",
-                                     {"shots", "acc_all", "acc_all_plain", "acc_new", "acc_new_plain"})) {}
+                                     {"shots", "acc_all", "acc_all_plain", "acc_new", "acc_new_plain"})),
+        view_info_(outputs_.array("view_info")) {}
+
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   const LessonInfo& info() const override { return kInfo; }
 
@@ -215,6 +218,7 @@ class Hyperspherical : public TrainerLesson {
     wxy_.assign(size_t(K_ + N_) * 2, 0.0f);
     hxy_.assign(size_t(n_all_) * 2, 0.0f);
     pxy_.assign(size_t(K_ + N_) * 2, 0.0f);
+    view_info_.set({kViewInfo}, std::vector<double>(kViewInfo, 0.0).data());
   }
 
   int view_refresh_steps() const override { return is_2d() ? 25 : 100; }
@@ -240,6 +244,8 @@ class Hyperspherical : public TrainerLesson {
       shots_curve_.values[4][c] = float(a.plain.new_classes);
     }
     acc_ = evaluate(shots_, true);
+    publish_view_info();
+    derive_view_data();
   }
 
   void metrics(MetricList& out) const override {
@@ -367,16 +373,49 @@ class Hyperspherical : public TrainerLesson {
     };
     for (int i = 0; i < rows; ++i) max_norm_error_ = std::max(max_norm_error_, norm_error(&e_[size_t(i) * D_]));
     for (int k = 0; k < C; ++k) max_norm_error_ = std::max(max_norm_error_, norm_error(w + size_t(k) * D_));
-    // Drawing positions: the unit sphere for the normalized model; the plain
-    // features as they are, with its rows scaled to the features' largest radius.
+  }
+
+  // The numbers the views print that no other output holds: the step, the
+  // evaluated rows and the accuracies at the shots knob (f64: as computed).
+  void publish_view_info() {
+    const double info[kViewInfo] = {double(refreshed_at_),         double(eval_rows_),
+                                    acc_.normalized.old_classes,   acc_.normalized.new_classes,
+                                    acc_.normalized.all,           acc_.normalized.new_disjoint,
+                                    acc_.plain.old_classes,        acc_.plain.new_classes,
+                                    acc_.plain.all,                acc_.plain.new_disjoint};
+    view_info_.set({kViewInfo}, info);
+  }
+
+  // Everything the views draw that is not an output, from the outputs (the
+  // step path and a worker's copy, outputs_replaced, both come here): the
+  // evaluated rows' labels and the drawing positions - the unit sphere for
+  // the normalized model; the plain features as they are, with its rows
+  // scaled to the features' largest radius.
+  void derive_view_data() {
+    if (view_info_.d.size() != size_t(kViewInfo)) return;
+    const double* info = view_info_.d.data();
+    refreshed_at_ = int(info[0]), eval_rows_ = int(info[1]);
+    acc_.normalized.old_classes = info[2], acc_.normalized.new_classes = info[3];
+    acc_.normalized.all = info[4], acc_.normalized.new_disjoint = info[5];
+    acc_.plain.old_classes = info[6], acc_.plain.new_classes = info[7];
+    acc_.plain.all = info[8], acc_.plain.new_disjoint = info[9];
+    const int C = K_ + N_, rows = eval_rows_;
+    if (rows > n_all_ || embeddings_.f.size() < size_t(rows) * D_ || features_plain_.f.size() < size_t(rows) * D_ ||
+        weights_.f.size() < size_t(C) * D_ || weights_plain_.f.size() < size_t(C) * D_)
+      return;
+    const data::SpreadRows spread(rows, n_all_);
+    for (int i = 0; i < rows; ++i) eval_labels_[i] = all_test_.y[size_t(spread[i])];
+    const float* e = embeddings_.f.data();      // (n, D)
+    const float* h = features_plain_.f.data();  // (n, D)
     double radius = 1e-12, row_norm = 1e-12;
     for (int i = 0; i < rows; ++i) {
-      project_embedding(&e_[size_t(i) * D_], D_, &xy_[size_t(i) * 2]);
-      project_embedding(&h_[size_t(i) * D_], D_, &hxy_[size_t(i) * 2]);
+      project_embedding(&e[size_t(i) * D_], D_, &xy_[size_t(i) * 2]);
+      project_embedding(&h[size_t(i) * D_], D_, &hxy_[size_t(i) * 2]);
       double sq = 0;
-      for (int t = 0; t < std::min(D_, 3); ++t) sq += double(h_[size_t(i) * D_ + t]) * h_[size_t(i) * D_ + t];
+      for (int t = 0; t < std::min(D_, 3); ++t) sq += double(h[size_t(i) * D_ + t]) * h[size_t(i) * D_ + t];
       radius = std::max(radius, std::sqrt(sq));
     }
+    const float* w = weights_.f.data();
     const float* wp = weights_plain_.f.data();
     for (int k = 0; k < C; ++k) {
       project_embedding(w + size_t(k) * D_, D_, &wxy_[size_t(k) * 2]);
@@ -385,6 +424,11 @@ class Hyperspherical : public TrainerLesson {
     }
     for (float& v : pxy_) v = float(v * radius / row_norm);
     plain_radius_ = radius;
+  }
+
+  void outputs_replaced() override {
+    TrainerLesson::outputs_replaced();
+    if (data_ready()) derive_view_data();
   }
 
   void declare_text(Walkthrough& t);
@@ -487,6 +531,8 @@ class Hyperspherical : public TrainerLesson {
   Array& logits_plain_;    // (n, K + N)
   Array& labels_out_;      // (n,) labels 0..K+N-1, the new classes last
   Series& shots_curve_;    // shots, acc_all, acc_all_plain, acc_new, acc_new_plain
+  static constexpr int kViewInfo = 10;
+  Array& view_info_;       // (kViewInfo,) f64: step, eval rows, then old/new/all/new-disjoint accuracy, normalized and plain
 };
 
 void Hyperspherical::declare_text(Walkthrough& t) {

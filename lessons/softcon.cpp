@@ -88,7 +88,10 @@ class SoftConLesson : public Lesson {
         probe_scores_(outputs_.array("probe_scores")),
         test_sets_(outputs_.array("test_label_sets")),
         learned_sim_(outputs_.array("learned_similarity")),
-        label_sim_(outputs_.array("label_similarity")) {}
+        label_sim_(outputs_.array("label_similarity")),
+        view_info_(outputs_.array("view_info")) {}
+
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   const LessonInfo& info() const override { return kInfo; }
 
@@ -160,14 +163,17 @@ class SoftConLesson : public Lesson {
     const std::vector<float> sets(test_.label_sets.begin(), test_.label_sets.end());
     test_sets_.set({test_.n, W_}, sets.data());
     probe();
+    publish_view_info();
   }
 
   int step(int max_steps, double budget_ms) override {
-    return timing::run_budgeted(max_steps, budget_ms, [this] { return done_steps_ >= steps_; }, [&] {
+    const int n = timing::run_budgeted(max_steps, budget_ms, [this] { return done_steps_ >= steps_; }, [&] {
       train_step();
       ++done_steps_;
       if (done_steps_ % 100 == 0 || done_steps_ == steps_) probe();
     });
+    publish_view_info();
+    return n;
   }
   bool done() const override { return done_steps_ >= steps_ || !problem().empty(); }
   int64_t run_length() const override { return steps_; }
@@ -304,6 +310,19 @@ class SoftConLesson : public Lesson {
     map_curve_.values[2].push_back(float(map_[1]));
   }
 
+  // The numbers the views and the text read that no other output holds
+  // (f64: as computed), after every step() call; outputs_replaced takes them
+  // back from a worker's copy.
+  void publish_view_info() {
+    const double info[kViewInfo] = {double(done_steps_), map_[kRunInfoNce], map_[kRunSoftCon], map_raw_};
+    view_info_.set({kViewInfo}, info);
+  }
+  void outputs_replaced() override {
+    if (view_info_.d.size() != size_t(kViewInfo)) return;
+    done_steps_ = int(view_info_.d[0]);
+    map_[kRunInfoNce] = view_info_.d[1], map_[kRunSoftCon] = view_info_.d[2], map_raw_ = view_info_.d[3];
+  }
+
   void declare_text(Walkthrough& t);
   void draw_map(const ViewContext& v) const;
   void draw_similarity(const ViewContext& v) const;
@@ -323,6 +342,8 @@ class SoftConLesson : public Lesson {
   Array& test_sets_;      // (n_test, W): the test scenes' labels, -1 padded
   Array& learned_sim_;    // (runs, 24, 24): cosine of the shown test scenes' embeddings
   Array& label_sim_;      // (24, 24): their label similarity
+  static constexpr int kViewInfo = 4;
+  Array& view_info_;      // (kViewInfo,) f64: steps done, probe mAP of InfoNCE and SoftCon, of the raw features
 };
 
 void SoftConLesson::declare_text(Walkthrough& t) {

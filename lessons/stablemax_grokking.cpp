@@ -60,7 +60,10 @@ class StableMaxGrokking : public Lesson {
         train_pairs_(outputs_.array("train_pairs")),
         weights_(outputs_.array("weights")),
         layer_shapes_(outputs_.array("layer_shapes")),
-        margin_hist_(outputs_.array("margin_histogram")) {}
+        margin_hist_(outputs_.array("margin_histogram")),
+        steps_to_99_out_(outputs_.array("steps_to_99_test")) {}
+
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   const LessonInfo& info() const override { return kInfo; }
 
@@ -288,6 +291,8 @@ class StableMaxGrokking : public Lesson {
     margin_hist_.set({kBins}, hist_.data());
     const double test_acc = run.last_eval.samples > 0 ? run.last_eval.accuracy : NAN;
     if (steps_to_99_ < 0 && step > 0 && test_acc >= 0.99) steps_to_99_ = step;
+    const double reached = steps_to_99_;
+    steps_to_99_out_.set({1}, &reached);
     if (step > last_curve_step_ || c_test_.size() == 0) {
       last_curve_step_ = step;
       c_train_.add(step, run.train_accuracy.size() > 0 ? run.train_accuracy.last() : float(correct_now(z)));
@@ -308,6 +313,11 @@ class StableMaxGrokking : public Lesson {
     copy(acc_curve_, {&c_train_, &c_test_});
     copy(sc_curve_, {&c_sc_, &c_sc32_, &c_sc64_});
     copy(geo_curve_, {&c_cos_, &c_norm_, &c_loss_});
+  }
+
+  // A worker's copy of the outputs: the accuracy view's marker comes back from them.
+  void outputs_replaced() override {
+    if (steps_to_99_out_.d.size() == 1) steps_to_99_ = int(steps_to_99_out_.d[0]);
   }
 
   // Train accuracy before the first step: argmax == label on logits z.
@@ -345,6 +355,7 @@ class StableMaxGrokking : public Lesson {
   Array& weights_;        // (P,): all weights, layer by layer, each (out, in) row-major
   Array& layer_shapes_;   // (layers, 2): (out, in) of each weight matrix
   Array& margin_hist_;    // (kBins,): margins over [kMarginLo, kMarginHi]
+  Array& steps_to_99_out_;  // (1,) f64: the first evaluated step with test accuracy >= 99%, or -1
 };
 
 void StableMaxGrokking::declare_text(Walkthrough& t) {
@@ -474,7 +485,8 @@ void StableMaxGrokking::draw_geometry(const ViewContext& v) const {
 
 void StableMaxGrokking::draw_margins(const ViewContext& v) const {
   const float h = v.height > 0 ? v.height : v.font_size * 11.0f;
-  const float* counts[1] = {hist_.data()};
+  if (margin_hist_.f.size() != size_t(kBins)) return;
+  const float* counts[1] = {margin_hist_.f.data()};
   const char* labels[1] = {"training samples"};
   const double lines[1] = {sc_threshold_};
   ImGui::TextDisabled("dashed: the collapse threshold d = %.2f (%s, %s)", sc_threshold_,

@@ -89,7 +89,10 @@ class TractLesson : public TrainerLesson {
         train_contrast_(outputs_.array("train_contrast")),
         test_contrast_(outputs_.array("test_contrast")),
         group_acc_(outputs_.array("accuracy_by_contrast")),
-        influence_(outputs_.series("self_influence", {"contrast", "plain", "tract"})) {}
+        influence_(outputs_.series("self_influence", {"contrast", "plain", "tract"})),
+        view_info_(outputs_.array("view_info")) {}
+
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   const LessonInfo& info() const override { return kInfo; }
 
@@ -258,7 +261,12 @@ class TractLesson : public TrainerLesson {
     }
     // (A run that diverged or stuck at chance stops without them: they stay NaN.)
     if (trainer_.state() == nn::Trainer::State::finished && trainer_.steps_done() > 0) finish();
+    publish_view_info();
   }
+
+  // After every step() call (and every refresh): the speed view's numbers
+  // and whether training has stopped (the text's condition), f64 as computed.
+  void refresh_outputs() override { publish_view_info(); }
 
   void metrics(MetricList& out) const override {
     const bool ready = data_ready();
@@ -289,6 +297,29 @@ class TractLesson : public TrainerLesson {
  private:
   enum { kAdam, kSgd };
   static constexpr int kEvalEvery = 20;
+
+  // The numbers the speed view and the text read that no other output
+  // holds: steps to the target per run, accuracy by contrast third per run
+  // (full precision), and 1 once training has stopped.
+  static constexpr int kViewInfo = 2 + 2 * kContrastGroups + 1;
+  void publish_view_info() {
+    double info[kViewInfo];
+    for (int r = 0; r < 2; ++r) {
+      info[r] = steps_to_target_[r];
+      for (int g = 0; g < kContrastGroups; ++g) info[2 + r * kContrastGroups + g] = group_values_[r][g];
+    }
+    info[kViewInfo - 1] = data_ready() && trainer_.state() != nn::Trainer::State::running ? 1.0 : 0.0;
+    view_info_.set({kViewInfo}, info);
+  }
+  void outputs_replaced() override {
+    TrainerLesson::outputs_replaced();
+    if (view_info_.d.size() != size_t(kViewInfo)) return;
+    for (int r = 0; r < 2; ++r) {
+      steps_to_target_[r] = view_info_.d[size_t(r)];
+      for (int g = 0; g < kContrastGroups; ++g) group_values_[r][g] = view_info_.d[size_t(2 + r * kContrastGroups + g)];
+    }
+  }
+  bool stopped() const { return view_info_.d.size() == size_t(kViewInfo) && view_info_.d[kViewInfo - 1] > 0; }
 
   // After the run: accuracy by contrast third (from the final predictions) and
   // the two branches of TrAct on one batch of the trained TrAct model.
@@ -383,6 +414,7 @@ class TractLesson : public TrainerLesson {
   Array& test_contrast_;   // (n_test,)
   Array& group_acc_;       // (2, 3): test accuracy on the lowest / middle / highest contrast thirds
   Series& influence_;      // per plotted training image: contrast, plain and TrAct self-influence (each / its mean)
+  Array& view_info_;       // (kViewInfo,) f64: see publish_view_info
   double slope_plain_ = NAN, slope_tract_ = NAN, tract_self_mean_ = NAN;
   double input_scale_ = 1;  // set by prepare_data: 1 / rms pixel of the training set
   int n_ = 0, units_ = 0, shown_ = 0, img_h_ = 1, img_w_ = 1, probe_b_ = 0, rows_ = 0;
@@ -454,7 +486,7 @@ void TractLesson::declare_text(Walkthrough& t) {
       .bullet("The filters view shows both first layers, from the same random start.")
       .note("A run did not reach the target accuracy: its steps_to_target is shown as '–'.  Lower the target "
             "or raise the steps.")
-      .when([this] { return data_ready() && trainer_.state() != nn::Trainer::State::running &&
+      .when([this] { return stopped() &&
                             (std::isnan(steps_to_target_[0]) || std::isnan(steps_to_target_[1])); });
   t.section("What the paper reports")
       .paper("Training speed-up of TrAct over plain training", "1.25x to 4x (abstract)", "speedup", "%.2fx",

@@ -54,7 +54,10 @@ class UtilityProbability : public TrainerLesson {
         probs_out_(outputs_.array("eval_probs")),
         truth_out_(outputs_.array("eval_true_posterior")),
         logits_out_(outputs_.array("eval_logits")),
-        labels_out_(outputs_.array("eval_labels")) {}
+        labels_out_(outputs_.array("eval_labels")),
+        view_info_(outputs_.array("view_info")) {}
+
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   const LessonInfo& info() const override { return kInfo; }
 
@@ -183,19 +186,37 @@ class UtilityProbability : public TrainerLesson {
       conf += probs_[size_t(i) * C_ + top(probs_.data() + size_t(i) * C_)];
     }
     agreement_ = n_eval_ ? double(agree) / n_eval_ : NAN;
-    // What the diagram draws: the bins that hold rows (an empty bin has no accuracy).
+    mean_conf_ = n_eval_ ? conf / n_eval_ : NAN;
+    std::copy(probs_.begin(), probs_.end(), probs_out_.f.begin());
+    std::copy(eval_logits, eval_logits + size_t(n_eval_) * C_, logits_out_.f.begin());
+    const double info[kViewInfo] = {tau_, agreement_, test_acc_, ece_, ece_temp_, temperature_};
+    view_info_.set({kViewInfo}, info);
+    derive_view_data();
+  }
+
+  // What the views draw that no output holds as such, from the outputs (the
+  // step path and a worker's copy, outputs_replaced, both come here): the
+  // diagram's points, the bins that hold rows (an empty bin has no accuracy).
+  void derive_view_data() {
+    const std::vector<std::vector<float>>& r = reliability_.values;
     const int conf_col[3] = {1, 3, 5}, acc_col[3] = {2, 4, 6};
+    const int bins = std::min(reliability_.rows(), kMaxBins);
     for (int c = 0; c < 3; ++c) {
       drawn_[c] = 0;
-      for (int b = 0; b < bins_; ++b)
+      for (int b = 0; b < bins; ++b)
         if (r[conf_col[c]][b] > 0) {
           drawn_conf_[c][drawn_[c]] = r[conf_col[c]][b];
           drawn_acc_[c][drawn_[c]++] = r[acc_col[c]][b];
         }
     }
-    mean_conf_ = n_eval_ ? conf / n_eval_ : NAN;
-    std::copy(probs_.begin(), probs_.end(), probs_out_.f.begin());
-    std::copy(eval_logits, eval_logits + size_t(n_eval_) * C_, logits_out_.f.begin());
+  }
+
+  void outputs_replaced() override {
+    TrainerLesson::outputs_replaced();
+    if (view_info_.d.size() != size_t(kViewInfo)) return;
+    const double* v = view_info_.d.data();
+    tau_ = v[0], agreement_ = v[1], test_acc_ = v[2], ece_ = v[3], ece_temp_ = v[4], temperature_ = v[5];
+    derive_view_data();
   }
 
   void metrics(MetricList& out) const override {
@@ -275,6 +296,8 @@ class UtilityProbability : public TrainerLesson {
   Array& truth_out_;     // (n_eval, C) the true P(y | x)
   Array& logits_out_;    // (n_eval, C)
   Array& labels_out_;    // (n_eval,) the drawn labels
+  static constexpr int kViewInfo = 6;
+  Array& view_info_;     // (kViewInfo,) f64: Kendall tau, argmax agreement, accuracy, ECE, ECE scaled, temperature
 };
 
 void UtilityProbability::declare_text(Walkthrough& t) {

@@ -248,6 +248,19 @@ void TrainerLesson::refresh_standard_outputs() {
   };
   copy(loss_curve_, &nn::Run::train_loss);
   copy(accuracy_curve_, &nn::Run::test_accuracy);
+  // After the run the final evaluation is on the whole test set (the
+  // periodic ones may be on part of it): the curve ends on that number, the
+  // one the metrics, the summary and the paper rows show.
+  if (final_eval_done_ && runs > 0) {
+    Series& s = accuracy_curve_;
+    const float step = float(trainer_.steps_done());
+    if (s.rows() == 0 || s.values[0].back() != step)
+      for (auto& column : s.values) column.push_back(step);
+    for (int r = 0; r < runs; ++r) {
+      const nn::EvalResult& e = trainer_.run(r).last_eval;
+      s.values[size_t(r) + 1].back() = e.samples > 0 ? e.accuracy : NAN;
+    }
+  }
   for (int r = 0; r < runs && int(run_summary_.d.size()) >= (r + 1) * kSummaryColumns; ++r) {
     const nn::Run& run = trainer_.run(r);
     double* row = run_summary_.d.data() + size_t(r) * kSummaryColumns;

@@ -49,6 +49,8 @@ constexpr int kFramesPerRun = 150;
 
 class D3sGrpo : public Lesson {
  public:
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
+
   const LessonInfo& info() const override { return kInfo; }
 
   void declare(Declaration& d) override {
@@ -324,7 +326,17 @@ class D3sGrpo : public Lesson {
     scores_out_.set({n, L}, d.scores.data());
     adv_grpo_out_.set({groups_, group_size_}, batch_[kGrpo].adv.data());
     rewards_grpo_out_.set({groups_, group_size_}, batch_[kGrpo].rewards.data());
-    for (size_t i = 0; i < heat_.size(); ++i) heat_[i] = d.kept_token[i] ? float(d.scores[i]) : 0.0f;
+    derive_view_data();
+  }
+
+  // A worker's outputs arrived (web/worker_link.h).
+  void outputs_replaced() override { derive_view_data(); }
+
+  // The kept-token map, from D3S's exported masks and scores.
+  void derive_view_data() {
+    const std::vector<double>&kept = kept_tokens_out_.d, &scores = scores_out_.d;
+    if (kept.size() != heat_.size() || scores.size() != heat_.size()) return;
+    for (size_t i = 0; i < heat_.size(); ++i) heat_[i] = kept[i] != 0 ? float(scores[i]) : 0.0f;
   }
 
   void declare_text(Walkthrough& t) {

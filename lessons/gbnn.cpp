@@ -62,7 +62,9 @@ class Gbnn : public Lesson {
         grid_merged_(outputs_.array("grid_merged")), grid_shown_(outputs_.array("grid_shown")),
         merged_w1_(outputs_.array("merged_w1")), merged_b1_(outputs_.array("merged_b1")),
         merged_w2_(outputs_.array("merged_w2")), merged_b2_(outputs_.array("merged_b2")),
-        rho_out_(outputs_.array("rho")) {}
+        rho_out_(outputs_.array("rho")), shown_steps_out_(outputs_.array("shown_steps")) {}
+
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   const LessonInfo& info() const override { return kInfo; }
 
@@ -338,15 +340,30 @@ class Gbnn : public Lesson {
       shown_acc_ = score_acc(test_t);
     }
     shown_t_ = t;
+  }
+
+  // The main view's regions or curve and its caption's step counts, from the
+  // outputs: on the lesson's own publish() and from outputs_replaced().
+  void derive_view_data() {
+    const std::vector<double>& F = grid_shown_.d;  // (G, K): the model with the first T' steps
+    if (F.size() != size_t(G_) * K_ || shown_steps_out_.d.size() != 2) return;
+    shown_t_ = int(shown_steps_out_.d[0]), steps_shown_of_ = int(shown_steps_out_.d[1]);
+    if (dim_ == 1) {
+      curve_shown_.resize(size_t(G_));
+      for (int g = 0; g < G_; ++g) curve_shown_[size_t(g)] = float(F[size_t(g)]);
+    }
     if (config_.task == nb::Task::regression) return;
     for (int g = 0; g < G_; ++g) {
       double p[8];
-      probabilities(shown_F_.data() + size_t(g) * K_, p);
+      probabilities(F.data() + size_t(g) * K_, p);
       int best = 0;
       for (int c = 1; c < classes(); ++c) best = p[c] > p[best] ? c : best;
       grid_class_[size_t(g)] = best, grid_conf_[size_t(g)] = float(p[best]);
     }
   }
+
+  // A worker's outputs arrived (web/worker_link.h).
+  void outputs_replaced() override { derive_view_data(); }
 
   void publish() {
     train_x_.set({n_, dim_}, tx_.data()), train_y_.set({n_}, ty_.data());
@@ -360,21 +377,23 @@ class Gbnn : public Lesson {
     merged_w1_.set({H, dim_}, merged_.w1()), merged_b1_.set({H}, merged_.b1());
     merged_w2_.set({K_, H}, merged_.w2()), merged_b2_.set({K_}, merged_.b2());
     rho_out_.set({booster_.steps_done()}, booster_.rho().data());
+    const double shown_steps[2] = {double(shown_t_), double(booster_.steps_done())};
+    shown_steps_out_.set({2}, shown_steps);
     if (plot_xy_.size() != size_t(kTestN) * 2) plot_xy_.resize(size_t(kTestN) * 2), plot_cls_.resize(size_t(kTestN));
     for (int i = 0; i < kTestN; ++i) {
       plot_cls_[size_t(i)] = int(vy_[size_t(i)]);
       for (int c = 0; c < 2; ++c) plot_xy_[size_t(i) * 2 + c] = dim_ == 2 ? float(vx_[size_t(i) * 2 + c]) : 0.f;
     }
     if (dim_ == 1) {
-      curve_x_.resize(size_t(G_)), curve_shown_.resize(size_t(G_)), curve_truth_.resize(size_t(G_));
+      curve_x_.resize(size_t(G_)), curve_truth_.resize(size_t(G_));
       for (int g = 0; g < G_; ++g) {
         curve_x_[size_t(g)] = float(gx_[size_t(g)]);
-        curve_shown_[size_t(g)] = float(shown_F_[size_t(g)]);
         curve_truth_[size_t(g)] = float(nnmath::sin(2.0 * gx_[size_t(g)]));
       }
       pts_x_.resize(size_t(n_)), pts_y_.resize(size_t(n_));
       for (int i = 0; i < n_; ++i) pts_x_[size_t(i)] = float(tx_[size_t(i)]), pts_y_[size_t(i)] = float(ty_[size_t(i)]);
     }
+    derive_view_data();
   }
 
   void declare_text(Walkthrough& t);
@@ -387,6 +406,7 @@ class Gbnn : public Lesson {
   double noise_ = 0.1, eta_ = 0.5, subsample_ = 0.5;
   // State.
   int dim_ = 2, K_ = 1, G_ = 0, merged_units_ = 0, merged_at_ = 0, shown_t_ = 0;
+  int steps_shown_of_ = 0;  // boosting steps done, as of the last publish (the main view's caption)
   double extent_[4] = {0, 1, 0, 1};
   nb::BoostConfig config_;
   nb::Booster booster_;
@@ -403,6 +423,7 @@ class Gbnn : public Lesson {
   Series& curves_;
   Array &train_x_, &train_y_, &test_x_, &test_y_, &grid_x_, &grid_staged_, &grid_merged_, &grid_shown_, &merged_w1_,
       &merged_b1_, &merged_w2_, &merged_b2_, &rho_out_;
+  Array& shown_steps_out_;  // (2,) f64: T' as capped (the steps the main view shows), boosting steps done
 };
 
 void Gbnn::declare_text(Walkthrough& t) {
@@ -480,7 +501,7 @@ void Gbnn::declare_metrics(Declaration& d) {
 
 void Gbnn::draw_model(const ViewContext& v) const {
   const float w = v.width, total = v.height > 0 ? v.height : std::min(w, ImGui::GetFontSize() * 22.0f);
-  ImGui::Text("F_0 + the first %d of %d steps (%d hidden units)", shown_t_, booster_.steps_done(), shown_t_ * J_);
+  ImGui::Text("F_0 + the first %d of %d steps (%d hidden units)", shown_t_, steps_shown_of_, shown_t_ * J_);
   const float h = std::max(ImGui::GetFontSize() * 8, total - ImGui::GetFrameHeightWithSpacing());
   if (dim_ == 2) {
     const float side = std::min(w, h);

@@ -51,6 +51,8 @@ constexpr int kFramesPerRun = 120;
 
 class GradNormSmoothness : public Lesson {
  public:
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
+
   const LessonInfo& info() const override { return kInfo; }
 
   void declare(Declaration& d) override {
@@ -281,7 +283,17 @@ class GradNormSmoothness : public Lesson {
   }
 
   void export_gaps() {
-    for (int r = 0; r < kRuns; ++r) gap_out_[r]->set({int64_t(gaps_[r].size())}, gaps_[r].data());
+    for (int r = 0; r < kRuns; ++r) {
+      gap_out_[r]->set({int64_t(gaps_[r].size())}, gaps_[r].data());
+      counts_[r][0] = double(runs_[r].evaluations()), counts_[r][1] = double(runs_[r].rejected_steps());
+    }
+    counts_out_.set({kRuns, 2}, &counts_[0][0]);
+  }
+
+  // A worker's outputs arrived (web/worker_link.h): the summary's numbers, back from them.
+  void outputs_replaced() override {
+    for (int r = 0; r < kRuns; ++r) gaps_[r] = gap_out_[r]->d;
+    if (counts_out_.d.size() == size_t(kRuns) * 2) std::copy(counts_out_.d.begin(), counts_out_.d.end(), &counts_[0][0]);
   }
 
   double iters_to(int r, double level) const {
@@ -320,8 +332,8 @@ class GradNormSmoothness : public Lesson {
       ImGui::TextUnformatted(kRunName[r]);
       std::snprintf(label, sizeof label, "  iterations to 1e-8:");
       ui::metric(label, "%.0f", iters_to(r, kReportGap));
-      ui::metric("  function + gradient evaluations:", "%.0f", runs_[r].evaluations());
-      ui::metric("  steps with no acceptable point:", "%.0f", runs_[r].rejected_steps());
+      ui::metric("  function + gradient evaluations:", "%.0f", counts_[r][0]);
+      ui::metric("  steps with no acceptable point:", "%.0f", counts_[r][1]);
       ui::metric("  f − f* now:", "%.2e", gaps_[r].empty() ? 0.0 : gaps_[r].back());
     }
     ImGui::Spacing();
@@ -337,6 +349,7 @@ class GradNormSmoothness : public Lesson {
   bool gn_psd_ = true;
   opt::FlatTrainer runs_[kRuns];
   std::vector<double> gaps_[kRuns];  // f(x_k) - f*, k = 0..iterations
+  double counts_[kRuns][2] = {};      // evaluations and rejected steps, as of the last export (the summary's)
   int per_call_ = 1;
 
   Series& curve_exact_ = outputs_.series("curve_exact", {"iteration", "gap", "gamma"});
@@ -351,6 +364,7 @@ class GradNormSmoothness : public Lesson {
   Array& gap_gn_ = outputs_.array("gaps_gn");
   Array& gap_grad_ = outputs_.array("gaps_grad");
   Array* const gap_out_[kRuns] = {&gap_exact_, &gap_gn_, &gap_grad_};
+  Array& counts_out_ = outputs_.array("oracle_counts");  // (3, 2) f64 per method: evaluations, rejected steps
 };
 
 }  // namespace

@@ -61,6 +61,8 @@ double black_box(double x1, double x2) {
 
 class Ignite : public Lesson {
  public:
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
+
   const LessonInfo& info() const override { return kInfo; }
 
   void declare(Declaration& d) override {
@@ -351,6 +353,7 @@ class Ignite : public Lesson {
   }
 
   void export_arrays() {
+    finished_ = done(), lambda_shown_ = ignite_.lambda();
     data_x_out_.set({samples_, 2}, data_x_.data());
     data_y_out_.set({samples_}, data_y_.data());
     const double norm[2] = {f_min_, f_max_};
@@ -358,8 +361,35 @@ class Ignite : public Lesson {
     for (int r = 0; r < kRuns; ++r) {
       designs_out_[r]->set({top_k_, 2}, designs_[r].data());
       grid_out_[r]->set({kGrid, kGrid}, grid_[r].data());
+      path_out_[r]->set({top_k_, ascent_steps_ + 2, 2}, paths_[r].data());
     }
     start_out_.set({top_k_, 2}, start_.data());
+    double state[kStateSize];
+    for (int r = 0; r < kRuns; ++r) {
+      state[kScoreMax + r] = score_max_[r], state[kScoreMean + r] = score_mean_[r];
+      state[kGradNorm + r] = grad_norm_G_[r], state[kOodRmse + r] = ood_rmse_[r];
+    }
+    state[kLambda] = lambda_shown_;
+    state[kTrainDone] = train_done_, state[kAscentDone] = ascent_done_, state[kFinished] = finished_;
+    state_out_.set({kStateSize}, state);
+  }
+
+  // A worker's outputs arrived (web/worker_link.h): what the views and the
+  // text's conditions read, back from them.
+  void outputs_replaced() override {
+    for (int r = 0; r < kRuns; ++r) {
+      grid_[r] = grid_out_[r]->f;
+      paths_[r] = path_out_[r]->f;
+    }
+    const std::vector<double>& state = state_out_.d;
+    if (state.size() != size_t(kStateSize)) return;
+    for (int r = 0; r < kRuns; ++r) {
+      score_max_[r] = state[kScoreMax + r], score_mean_[r] = state[kScoreMean + r];
+      grad_norm_G_[r] = state[kGradNorm + r], ood_rmse_[r] = state[kOodRmse + r];
+    }
+    lambda_shown_ = state[kLambda];
+    train_done_ = int(state[kTrainDone]), ascent_done_ = int(state[kAscentDone]);
+    finished_ = state[kFinished] != 0;
   }
 
   // ------------------------------------------------------------------ views
@@ -380,6 +410,12 @@ class Ignite : public Lesson {
   double loss_[kRuns] = {}, grad_norm_G_[kRuns] = {}, ood_rmse_[kRuns] = {}, score_max_[kRuns] = {},
          score_mean_[kRuns] = {};
   int batch_ = 128, top_k_ = 16, train_done_ = 0, ascent_done_ = 0;
+  bool finished_ = false;  // done(), as of the last export (a worker's, on the page)
+  double lambda_shown_ = 0;  // λ as of the last export: the summary view's
+
+  // run_state's entries (f64): what the summary view and the text's conditions read.
+  enum { kScoreMax = 0, kScoreMean = 2, kGradNorm = 4, kOodRmse = 6, kLambda = 8, kTrainDone, kAscentDone, kFinished,
+         kStateSize };
 
   Series& curve_ = outputs_.series("training", {"step", "loss_plain", "loss_ignite", "grad_norm_plain",
                                                 "grad_norm_ignite", "lambda"});
@@ -391,8 +427,12 @@ class Ignite : public Lesson {
   Array& designs_ignite_ = outputs_.array("designs_ignite");  // (k, 2) f64
   Array& grid_plain_ = outputs_.array("surrogate_plain");     // (32, 32) f32, standardized, row 0 = x2 near +1
   Array& grid_ignite_ = outputs_.array("surrogate_ignite");   // (32, 32) f32
+  Array& path_plain_ = outputs_.array("ascent_path_plain");    // (k, ascent steps + 2, 2) f32 heatmap cells, NaN ends
+  Array& path_ignite_ = outputs_.array("ascent_path_ignite");  // (k, ascent steps + 2, 2) f32
+  Array& state_out_ = outputs_.array("run_state");  // (12,) f64 best, mean, ‖∇G‖, RMSE per run; λ, steps, finished
   Array* const designs_out_[kRuns] = {&designs_plain_, &designs_ignite_};
   Array* const grid_out_[kRuns] = {&grid_plain_, &grid_ignite_};
+  Array* const path_out_[kRuns] = {&path_plain_, &path_ignite_};
 };
 
 
@@ -453,7 +493,7 @@ void Ignite::declare_text(Walkthrough& t) {
                "{true_score_ignite:%.3f} against {true_score_plain:%.3f} for the plain surrogate.  A flatter surrogate "
                "is not automatically a better-placed one: with one smooth bump and 16 starting points, the plain "
                "network's extrapolation can already point the right way.  Try other seeds, a fixed λ, or fewer samples.")
-      .when([this] { return done() && score_max_[kIgnite] <= score_max_[kPlain]; })
+      .when([this] { return finished_ && score_max_[kIgnite] <= score_max_[kPlain]; })
       .paper("normalized score, gradient ascent + IGNITE", "per task (the paper's tables; not checked here)", "true_score_ignite", "%.3f",
              "Live: (f − f_min)/(f_max − f_min) of the best ascended design.");
 }
@@ -518,7 +558,7 @@ void Ignite::draw_summary(const ViewContext&) const {
     ui::metric("  ‖∇_β G‖:", "%.4g", grad_norm_G_[r]);
     ui::metric("  upper-half RMSE:", "%.3f", ood_rmse_[r]);
   }
-  ui::metric("λ:", "%.4g", ignite_.lambda());
+  ui::metric("λ:", "%.4g", lambda_shown_);
 }
 
 }  // namespace

@@ -66,6 +66,8 @@ const char* stage_text(int s) {
 
 class LossLandscape : public Lesson {
  public:
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
+
   const LessonInfo& info() const override { return kInfo; }
 
   void declare(Declaration& d) override {
@@ -178,6 +180,7 @@ class LossLandscape : public Lesson {
     result_.stage_metric = 0;
     result_.gradient_calls = double(hvp_.gradient_calls());
     clear_outputs();
+    export_state();
   }
 
   int step(int max_steps, double budget_ms) override {
@@ -202,6 +205,7 @@ class LossLandscape : public Lesson {
       }
       if (elapsed_ms() >= budget_ms) break;
     }
+    export_state();
     return done;
   }
 
@@ -211,6 +215,7 @@ class LossLandscape : public Lesson {
     if (spec.key != "axes" || stage_ != kDone) return;
     result_.landscape_min = axes_ == 0 ? landscape_min_[1] : landscape_min_[0];
     result_.landscape_max = axes_ == 0 ? result_.landscape_hessian_max : result_.landscape_random_max;
+    export_state();
   }
 
   std::string problem() const override {
@@ -522,6 +527,42 @@ class LossLandscape : public Lesson {
     spectrum_lo_ = spectrum_hi_ = 0;
   }
 
+  // The stage, the progress and the reported numbers, for the views (f64, in
+  // the order of kState*; the Result's fields follow).
+  enum { kStateStage, kStateTrained, kStateUnits, kStateResult };
+  static constexpr int kResultFields = 19;
+  void export_state() {
+    trained_ = trainer_.steps_done();
+    const Result& r = result_;
+    const double state[kStateResult + kResultFields] = {
+        double(stage_), double(trained_), double(analysis_units_), r.lambda_max, r.lambda_min, r.re, r.kh,
+        r.re_exact, r.kh_exact, r.negative_fraction, r.lanczos_top_rel_err, r.trace_exact, r.trace_hutchpp,
+        r.train_acc, r.train_loss, r.landscape_min, r.landscape_max, r.landscape_hessian_max,
+        r.landscape_random_max, r.quadratic_rel_err, r.filter_norm_rel_err, r.gradient_calls};
+    state_out_.set({kStateResult + kResultFields}, state);
+  }
+
+  // A worker's outputs arrived (web/worker_link.h): what the views read, back
+  // from them (the heatmaps through the same to_display as finish_landscape).
+  void outputs_replaced() override {
+    const std::vector<double>& st = state_out_.d;
+    if (st.size() == size_t(kStateResult + kResultFields)) {
+      stage_ = int(st[kStateStage]), trained_ = int(st[kStateTrained]), analysis_units_ = int(st[kStateUnits]);
+      const double* v = st.data() + kStateResult;
+      Result& r = result_;
+      for (double* f : {&r.lambda_max, &r.lambda_min, &r.re, &r.kh, &r.re_exact, &r.kh_exact, &r.negative_fraction,
+                        &r.lanczos_top_rel_err, &r.trace_exact, &r.trace_hutchpp, &r.train_acc, &r.train_loss,
+                        &r.landscape_min, &r.landscape_max, &r.landscape_hessian_max, &r.landscape_random_max,
+                        &r.quadratic_rel_err, &r.filter_norm_rel_err, &r.gradient_calls})
+        *f = *v++;
+    }
+    exact_eigs_ = eigs_out_.d;
+    if (ritz_out_.d.size() == 2) ritz_top_[0] = ritz_out_.d[0], ritz_top_[1] = ritz_out_.d[1];
+    shown_r_.clear(), shown_h_.clear();
+    if (!grid_r_out_.d.empty()) to_display(grid_r_out_.d, shown_r_, levels_r_);
+    if (!grid_h_out_.d.empty()) to_display(grid_h_out_.d, shown_h_, levels_h_);
+  }
+
   // ------------------------------------------------------------------ views
   void draw_landscapes(const ViewContext& v) const;
   void draw_spectrum(const ViewContext& v) const;
@@ -544,6 +585,7 @@ class LossLandscape : public Lesson {
   nn::GradientHvp hvp_;
   std::vector<double> theta_;
   int P_ = 0, stage_ = kTrain, column_ = 0, row_ = 0, analysis_units_ = 0;
+  int trained_ = 0;  // training steps done, as of the last export (a worker's, on the page)
   std::vector<double> dense_, exact_eigs_;
   nn::LanczosIteration lanczos_, slq_;
   nn::SpectrumEstimate spectrum_;
@@ -570,6 +612,7 @@ class LossLandscape : public Lesson {
   Array& train_y_out_ = outputs_.array("train_y");            // (n,) labels trained on (noisy)
   Array& test_x_out_ = outputs_.array("test_x");
   Array& test_y_out_ = outputs_.array("test_y");
+  Array& state_out_ = outputs_.array("run_state");            // (22,) f64 stage, steps, analysis units, the metrics
 };
 
 void LossLandscape::declare_text(Walkthrough& t) {
@@ -644,9 +687,9 @@ void LossLandscape::declare_text(Walkthrough& t) {
 void LossLandscape::draw_landscapes(const ViewContext& v) const {
   if (stage_ != kDone) {
     const int analysis = (P_ <= kMaxExact ? P_ / kColumnsPerUnit + 2 : 0) + kTopSteps + slq_runs_ * std::min(P_, slq_steps_) + res_;
-    const float at = float(trainer_.steps_done() + analysis_units_), total = float(steps_ + analysis);
+    const float at = float(trained_ + analysis_units_), total = float(steps_ + analysis);
     const char* what = stage_text(stage_);
-    if (stage_ == kFailed) ui::error_box("##failed", problem().c_str());
+    if (stage_ == kFailed) ui::error_box("##failed", "Training diverged: lower the learning rate and reset.");
     else ui::progress_box(what, std::min(1.0f, at / total));
   }
   const float gap = ImGui::GetStyle().ItemSpacing.x;

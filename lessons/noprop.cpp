@@ -50,7 +50,10 @@ class NoPropLesson : public TrainerLesson {
         blocks_out_(outputs_.series("blocks", {"block", "loss", "weight", "abar", "snr", "a", "b", "c"})),
         trajectory_(outputs_.array("trajectory")),
         shown_labels_(outputs_.array("trajectory_labels")),
-        noprop_pred_(outputs_.array("test_predictions_noprop")) {}
+        noprop_pred_(outputs_.array("test_predictions_noprop")),
+        shown_pred_out_(outputs_.array("trajectory_predictions")) {}
+
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
 
   const LessonInfo& info() const override { return kInfo; }
 
@@ -166,7 +169,7 @@ class NoPropLesson : public TrainerLesson {
     std::vector<float> labels(static_cast<size_t>(shown_));
     for (int i = 0; i < shown_; ++i) labels[size_t(i)] = float(periodic_y_[size_t(i) * periodic_n_ / std::max(1, shown_)]);
     shown_labels_.set({shown_}, labels.data());
-    shown_pred_.assign(size_t(shown_), -1);
+    shown_pred_out_.set({shown_}, std::vector<float>(size_t(shown_), -1.0f).data());
     noprop_pred_.set({test.n}, std::vector<float>(size_t(test.n), -1.0f).data());
     accuracy_.values.assign(3, {});
     for (auto& col : accuracy_.values) col.reserve(size_t(steps_ / kRefresh + 4));  // step() stays allocation-free
@@ -213,7 +216,7 @@ class NoPropLesson : public TrainerLesson {
       const int row = i * periodic_n_ / std::max(1, shown_);
       std::copy(traj_.begin() + size_t(row) * (T + 1) * C, traj_.begin() + size_t(row + 1) * (T + 1) * C,
                 trajectory_.f.begin() + size_t(i) * (T + 1) * C);
-      shown_pred_[size_t(i)] = pred_[size_t(row)];
+      shown_pred_out_.f[size_t(i)] = float(pred_[size_t(row)]);
     }
     if (finished && trainer_.steps_done() > 0 && !final_done_) {
       final_done_ = true;
@@ -331,8 +334,9 @@ class NoPropLesson : public TrainerLesson {
   Array& trajectory_;     // (shown, T + 1, C): z_0 .. z_T of the shown test points
   Array& shown_labels_;   // (shown,): their true classes (for the view; inference never reads them)
   Array& noprop_pred_;    // (n_test,): NoProp's predictions after the run (-1 before)
+  Array& shown_pred_out_; // (shown,): NoProp's predictions for the shown points (-1 before the first evaluation)
   std::vector<float> test_x_, periodic_x_, traj_, probe_z_, saved_;
-  std::vector<int> test_y_, periodic_y_, pred_, shown_pred_;
+  std::vector<int> test_y_, periodic_y_, pred_;
   int periodic_n_ = 0, shown_ = 0, probe_b_ = 0;
 };
 
@@ -427,7 +431,7 @@ void NoPropLesson::draw_trajectory(const ViewContext& v) const {
       for (int k = 0; k < C; ++k) cells[size_t(k) * (T + 1) + t] = z[size_t(t) * C + k];
     char caption[64];
     std::snprintf(caption, sizeof caption, "true %d, predicted %d", int(shown_labels_.f[size_t(i)]),
-                  shown_pred_[size_t(i)]);
+                  int(shown_pred_out_.f[size_t(i)]));
     ImGui::TextUnformatted(caption);
     plot::HeatmapStyle style;
     style.map = plot::Colormap::diverging;

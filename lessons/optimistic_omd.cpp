@@ -53,8 +53,33 @@ constexpr int kFramesPerRun = 150;
 constexpr int kMaxCurveRows = 2000;
 constexpr int kTrail = 200;                   // played points the iterate view shows
 
+// The spectrum view's rows: label and format, in the order of spectrum_values().
+struct SpectrumRow {
+  const char* label;
+  const char* format;
+};
+const SpectrumRow kSpectrumRows[] = {
+    {"stochastic variance σ²₁:T = T d σ²:", "%.2f"},
+    {"adversarial variation Σ²₁:T = Σ ‖m_t − m_(t−1)‖²:", "%.3f"},
+    {"what optimism pays, Σ ‖g_t − g_(t−1)‖²:", "%.2f"},
+    {"what OGD pays, Σ ‖g_t‖²:", "%.2f"},
+    {"bound, optimistic OMD, fixed η:", "%.2f"},
+    {"re-derived tight bound:", "%.2f"},
+    {"regret, optimistic OMD, fixed η:", "%.2f"},
+    {"bound, OGD, fixed η:", "%.2f"},
+    {"regret, OGD, fixed η:", "%.2f"},
+    {"regret, optimistic OMD, adaptive:", "%.2f"},
+    {"regret, OGD, adaptive:", "%.2f"},
+    {"dynamic regret, optimistic OMD (headline step):", "%.2f"},
+    {"dynamic regret, OGD (headline step):", "%.2f"},
+};
+constexpr int kSpectrumSize = int(sizeof kSpectrumRows / sizeof kSpectrumRows[0]);
+constexpr int kSpectrumGap = 4;  // a gap in the view before this row (the bounds and regrets)
+
 class OptimisticOmdLesson : public Lesson {
  public:
+  bool views_draw_from_outputs() const override { return true; }  // tests/test_worker_mirror.cpp
+
   const LessonInfo& info() const override { return kInfo; }
 
   void declare(Declaration& d) override {
@@ -309,15 +334,46 @@ class OptimisticOmdLesson : public Lesson {
     return u_sq / (2 * eta_) + eta_ / 2 * dev_sum_ - omd.sum_play_gap_sq() / (2 * eta_);
   }
 
-  // The played points so far into the arrays, and the last kTrail of the two
-  // fixed-eta learners into the iterate view's points.
+  // The spectrum view's numbers (the metrics of the same names), in the order of kSpectrumRows.
+  void spectrum_values(double* v) const {
+    const int a = headline_ == 1 ? kOgdAdaptive : kOgdFixed;
+    const double out[kSpectrumSize] = {double(played_rounds_) * dim_ * sigma_ * sigma_,
+                                       adv_prefix_.empty() ? 0.0 : adv_prefix_[size_t(played_rounds_)],
+                                       dev_sum_,
+                                       grad_sq_sum_,
+                                       bound_fixed(),
+                                       bound_tight(),
+                                       regret(kOomdFixed),
+                                       kDiameter * kDiameter / (2 * eta_) + eta_ / 2 * grad_sq_sum_,
+                                       regret(kOgdFixed),
+                                       regret(kOomdAdaptive),
+                                       regret(kOgdAdaptive),
+                                       dynamic_regret(a + 1),
+                                       dynamic_regret(a)};
+    std::copy(out, out + kSpectrumSize, v);
+  }
+
+  // The played points so far and the spectrum view's numbers into the
+  // arrays; the iterate view's points from them.
   void export_iterates() {
     const int n = dim_, t = played_rounds_;
     for (int r = 0; r < kRuns; ++r) iterate_out_[r]->set({t, n}, played_[size_t(r)].data());
+    double v[kSpectrumSize];
+    spectrum_values(v);
+    spectrum_out_.set({kSpectrumSize}, v);
+    derive_view_data();
+  }
+
+  // A worker's outputs arrived (web/worker_link.h).
+  void outputs_replaced() override { derive_view_data(); }
+
+  // The last kTrail points of the two fixed-eta learners, from the outputs.
+  void derive_view_data() {
+    const int n = dim_, t = int(iterate_out_[kOgdFixed]->shape.empty() ? 0 : iterate_out_[kOgdFixed]->shape[0]);
     const int shown = std::min(t, kTrail);
     trail_count_ = 2 * shown;
     for (int which = 0; which < 2; ++which) {
-      const std::vector<double>& p = played_[size_t(which == 0 ? kOgdFixed : kOomdFixed)];
+      const std::vector<double>& p = iterate_out_[which == 0 ? kOgdFixed : kOomdFixed]->d;
       for (int i = 0; i < shown; ++i) {
         const int s = t - shown + i, j = which * shown + i;
         trail_xy_[size_t(j) * 2] = float(p[size_t(s) * n]);
@@ -354,26 +410,11 @@ class OptimisticOmdLesson : public Lesson {
   }
 
   void draw_spectrum(const ViewContext&) const {
-    MetricList m;
-    metrics(m);
-    auto show = [&m](const char* label, const char* key, const char* fmt) {
-      const Metric* x = m.find(key);
-      ui::metric(label, fmt, x ? x->value : NAN);
-    };
-    show("stochastic variance σ²₁:T = T d σ²:", "stochastic_var_sum", "%.2f");
-    show("adversarial variation Σ²₁:T = Σ ‖m_t − m_(t−1)‖²:", "adversarial_var_sum", "%.3f");
-    show("what optimism pays, Σ ‖g_t − g_(t−1)‖²:", "deviation_sum", "%.2f");
-    show("what OGD pays, Σ ‖g_t‖²:", "gradient_sq_sum", "%.2f");
-    ImGui::Spacing();
-    show("bound, optimistic OMD, fixed η:", "bound_fixed_eta", "%.2f");
-    show("re-derived tight bound:", "bound_tight_fixed_eta", "%.2f");
-    show("regret, optimistic OMD, fixed η:", "regret_oomd_fixed", "%.2f");
-    show("bound, OGD, fixed η:", "bound_ogd_fixed_eta", "%.2f");
-    show("regret, OGD, fixed η:", "regret_ogd_fixed", "%.2f");
-    show("regret, optimistic OMD, adaptive:", "regret_oomd_adaptive", "%.2f");
-    show("regret, OGD, adaptive:", "regret_ogd_adaptive", "%.2f");
-    show("dynamic regret, optimistic OMD (headline step):", "dynamic_regret_oomd", "%.2f");
-    show("dynamic regret, OGD (headline step):", "dynamic_regret_ogd", "%.2f");
+    const std::vector<double>& v = spectrum_out_.d;
+    for (int i = 0; i < kSpectrumSize; ++i) {
+      if (i == kSpectrumGap) ImGui::Spacing();
+      ui::metric(kSpectrumRows[i].label, kSpectrumRows[i].format, size_t(i) < v.size() ? v[size_t(i)] : NAN);
+    }
   }
 
   double sigma_ = 0.1, amplitude_ = 0.5, eta_ = 0.05;
@@ -395,6 +436,7 @@ class OptimisticOmdLesson : public Lesson {
   Array& x_ogd_adaptive_ = outputs_.array("x_ogd_adaptive");
   Array& x_oomd_adaptive_ = outputs_.array("x_oomd_adaptive");
   Array* const iterate_out_[kRuns] = {&x_ogd_fixed_, &x_oomd_fixed_, &x_ogd_adaptive_, &x_oomd_adaptive_};
+  Array& spectrum_out_ = outputs_.array("spectrum_numbers");  // (13,) f64: the spectrum view's rows, in order
 };
 
 }  // namespace

@@ -76,6 +76,17 @@ TEST_CASE("optimistic-omd: the exported losses and played points recompute the r
   }
   // the first point played is x^_1 = 0 for OGD
   CHECK(output_array(s, "x_ogd_fixed").d[0] == 0.0);
+  // The spectrum view's numbers (an output, so a worker's copy shows them) are the metrics, bit for bit.
+  const char* shown[] = {"stochastic_var_sum", "adversarial_var_sum", "deviation_sum", "gradient_sq_sum",
+                         "bound_fixed_eta", "bound_tight_fixed_eta", "regret_oomd_fixed", "bound_ogd_fixed_eta",
+                         "regret_ogd_fixed", "regret_oomd_adaptive", "regret_ogd_adaptive", "dynamic_regret_oomd",
+                         "dynamic_regret_ogd"};
+  const Array& numbers = output_array(s, "spectrum_numbers");
+  REQUIRE(numbers.d.size() == 13);
+  for (size_t i = 0; i < 13; ++i) {
+    CAPTURE(shown[i]);
+    CHECK(numbers.d[i] == metric(s, shown[i]));
+  }
 }
 
 TEST_CASE("optimistic-omd: optimism wins on a slow drift and loses its edge under heavy noise") {

@@ -453,7 +453,7 @@ void CfcdMadaCos::draw_statistics(const ViewContext& v) const {
   ps.draw();
   ImGui::PopTextWrapPos();
   ImGui::EndGroup();
-  ImGui::SameLine();
+  ui::next_column(w);
   ImGui::BeginGroup();
   ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);
   ImGui::Text("Margin m(t) and median target cosine c_med(t)");
@@ -485,7 +485,7 @@ void CfcdMadaCos::draw_histograms(const ViewContext& v) const {
   const float h = v.height > 0 ? std::max(v.font_size * 8, v.height - ImGui::GetTextLineHeightWithSpacing()) : v.font_size * 12;
   const char* const labels[2] = {"target cos", "max non-target cos"};
   for (int r = 0; r < 2; ++r) {
-    if (r) ImGui::SameLine();
+    if (r) ui::next_column(w);
     ImGui::BeginGroup();
     ImGui::PushID(r);
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);

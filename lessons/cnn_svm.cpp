@@ -271,7 +271,7 @@ class CnnSvm : public TrainerLesson {
     if (!draw_data_status()) return;
     const float w = ui::column_width(2);
     for (int r = 0; r < 2; ++r) {
-      if (r) ImGui::SameLine();
+      if (r) ui::next_column(w);
       ImGui::PushID(r);
       char title[64];
       std::snprintf(title, sizeof title, "%s scores (test)", run_name(r).c_str());

@@ -425,7 +425,7 @@ class D3sGrpo : public Lesson {
       p.line("D3S", curve_.col(0), curve_.col(6), curve_.rows(), plot::palette(1));
       p.draw();
     }
-    ImGui::SameLine();
+    ui::next_column(w);
     {
       plot::LinePlot p("##schedule", ImVec2(w, h));
       p.axes("step", "fraction kept");

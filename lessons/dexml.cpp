@@ -315,11 +315,11 @@ void DexmlLesson::draw_precision(const ViewContext& v) const {
 
 void DexmlLesson::draw_cosines(const ViewContext&) const {
   if (!draw_data_status()) return;
-  const float w = ui::column_width(kRuns), h = ImGui::GetFontSize() * 10;
+  const float w = ui::column_width(kRuns, 10), h = ImGui::GetFontSize() * 10;
   const char* names[2] = {"positives", "negatives"};
   const ImU32 colors[2] = {plot::palette(2), plot::ink(0.45f)};
   for (int r = 0; r < kRuns; ++r) {
-    if (r) ImGui::SameLine();
+    if (r) ui::next_column(w);
     ImGui::BeginGroup();
     ImGui::PushID(r);
     ImGui::TextUnformatted(run_name(r).c_str());

@@ -556,10 +556,10 @@ void Dsf::declare_text(Walkthrough& t) {
 // The six Phi heatmaps, three per row; the highlighted model's title is marked.
 void Dsf::draw_phi(const ViewContext& v) const {
   const int L = shown_.L;
-  const float w = ui::column_width(3);
+  const float w = ui::column_width(3, 9);
   const float h = std::max(v.font_size * 7.0f, std::min(w * 0.85f, v.font_size * 14.0f));
   for (int m = 0; m < kModels; ++m) {
-    if (m % 3 != 0) ImGui::SameLine();
+    if (m) ui::next_column(w);  // three to a row on a laptop, two on a phone
     const bool nonneg = m == kSoftmax || m == kLinear || m == kRandomFeatures;
     plot::HeatmapStyle hs;
     hs.map = nonneg ? plot::Colormap::viridis : plot::Colormap::diverging;

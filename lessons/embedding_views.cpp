@@ -159,11 +159,11 @@ void EmbeddingViews::draw(float width, float height, int refresh_steps) const {
   ui::help_marker(help);
   // Two squares side by side; below the caption, each has its name above and its angles below.
   const float line = ImGui::GetTextLineHeightWithSpacing(), font = ImGui::GetFontSize();
-  const float w = (width - style.ItemSpacing.x) * 0.5f;
+  const float w = ui::column_width(2, 10, width);  // stacked on a phone
   const float h = height > 0 ? std::max(font * 6.0f, std::min(w, height - 3.0f * line))
                              : std::min(w, font * 22.0f);
   for (int r = 0; r < runs_; ++r) {
-    if (r) ImGui::SameLine();
+    if (r) ui::next_column(w);
     ImGui::BeginGroup();
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);  // the captions stay within their column
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(plot::palette(r)), "%s", names_[r].c_str());

@@ -519,7 +519,7 @@ void Gbnn::draw_model(const ViewContext& v) const {
 
 void Gbnn::draw_curves(const ViewContext& v) const {
   const float h = v.height > 0 ? v.height : ImGui::GetFontSize() * 13.0f;
-  const float w = (v.width - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+  const float w = ui::column_width(2, 14, v.width);  // stacked on a phone
   {
     plot::LinePlot loss("##gbnn_loss", ImVec2(w, h));
     loss.axes("boosting step", "training loss", true);
@@ -527,7 +527,7 @@ void Gbnn::draw_curves(const ViewContext& v) const {
     loss.line("joint net, T*J units", curves_.col(0), curves_.col(2), curves_.rows(), plot::palette(1));
     loss.draw();
   }
-  ImGui::SameLine();
+  ui::next_column(w);
   {
     plot::LinePlot sc("##gbnn_score", ImVec2(w, h));
     sc.axes("boosting step", data_ == kSine ? "test MSE" : "test accuracy", data_ == kSine);

@@ -326,7 +326,7 @@ void Hestia::draw_quantizer(const ViewContext& v) const {
     for (int c = 1; c <= 4; ++c) p.line(labels[c - 1], curves_->col(0), curves_->col(c), curves_->rows(), plot::palette(c - 1), c == 4);
     p.draw();
   }
-  ImGui::SameLine();
+  ui::next_column(w);
   ImGui::BeginGroup();
   if (traces_->shape.size() == 2 && ImGui::BeginTable("##traces", 4, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
     ImGui::TableSetupColumn("tensor");

@@ -448,13 +448,12 @@ class Hyperspherical : public TrainerLesson {
                     "arrows of the held-out classes are their prototypes, the mean direction of a few of their "
                     "training samples.  Right: the plain model's features h as they are, with its class rows "
                     "(scaled to fit).  Classes numbered from the old ones up: the last colors are the new classes.");
-    const ImGuiStyle& style = ImGui::GetStyle();
-    const float w = (v.width - style.ItemSpacing.x) * 0.5f;
+    const float w = ui::column_width(2, 10, v.width);  // stacked on a phone
     const float line = ImGui::GetTextLineHeightWithSpacing();
     const float h = v.height > 0 ? std::max(6.0f * line, std::min(w, v.height - 3.0f * line)) : std::min(w, 22.0f * line);
     const int C = K_ + N_;
     for (int r = 0; r < 2; ++r) {
-      if (r) ImGui::SameLine();
+      if (r) ui::next_column(w);
       ImGui::BeginGroup();
       // The caption wraps within its plot's width (a phone is narrower than two captions).
       ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);

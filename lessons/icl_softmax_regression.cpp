@@ -402,7 +402,7 @@ class IclSoftmaxRegression : public Lesson {
       p.hline(bound_, "½‖A‖₂", plot::palette(3));
       p.draw();
     }
-    ImGui::SameLine();
+    ui::next_column(w);
     {
       plot::LinePlot p("##loss", ImVec2(w, height));
       p.axes("step", "loss L(xₜ), step ‖Δx‖", true);

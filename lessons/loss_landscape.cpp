@@ -738,7 +738,7 @@ void LossLandscape::draw_spectrum(const ViewContext& v) const {
     p.vline(0.0, "0", plot::ink(0.5f));
     p.draw();
   }
-  ImGui::SameLine();
+  ui::next_column(w);
   ImGui::BeginGroup();
   ui::metric("λ_max:", "%.4g", result_.lambda_max);
   ui::metric("λ_min:", "%.4g", result_.lambda_min);
@@ -763,7 +763,7 @@ void LossLandscape::draw_training(const ViewContext& v) const {
     p.line("loss", s.col(0), s.col(1), s.rows(), plot::palette(0));
     p.draw();
   }
-  ImGui::SameLine();
+  ui::next_column(w);
   {
     plot::LinePlot p("##acc", ImVec2(w, h));
     p.axes("step", "test accuracy");

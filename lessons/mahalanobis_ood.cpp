@@ -546,7 +546,7 @@ class MahalanobisOod : public TrainerLesson {
     style.vmax = 1;
     style.title = "max softmax probability";
     plot::heatmap("##msp", ImVec2(w, h), grid_msp_->f.data(), kGrid, kGrid, style);
-    ImGui::SameLine();
+    ui::next_column(w);
     style.title = "Mahalanobis typicality (fraction of in-distribution scores below)";
     plot::heatmap("##maha", ImVec2(w, h), grid_maha_->f.data(), kGrid, kGrid, style);
   }
@@ -574,7 +574,7 @@ class MahalanobisOod : public TrainerLesson {
     const float* soft[2] = {hist_->col(1), hist_->col(2)};
     const float* maha[2] = {hist_->col(3), hist_->col(4)};
     plot::histogram_plot("##hsoft", ImVec2(w, h), "max softmax probability", 0, 1, soft, labels, colors, 2, kBins);
-    ImGui::SameLine();
+    ui::next_column(w);
     plot::histogram_plot("##hmaha", ImVec2(w, h), "Mahalanobis typicality", 0, 1, maha, labels, colors, 2, kBins);
   }
 

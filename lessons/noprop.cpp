@@ -449,7 +449,7 @@ void NoPropLesson::draw_blocks(const ViewContext& v) const {
   loss.axes("block t", "smoothed loss L_t", true);
   loss.points("L_t", blocks_out_.col(0), blocks_out_.col(1), blocks_out_.rows(), plot::palette(1));
   loss.draw();
-  ImGui::SameLine();
+  ui::next_column(w);
   plot::LinePlot weight("##weight", ImVec2(w, h));
   weight.axes("block t", "weight (T/2) η ΔSNR", true);
   weight.points("weight", blocks_out_.col(0), blocks_out_.col(2), blocks_out_.rows(), plot::palette(2));

@@ -360,7 +360,7 @@ class SoftAttention : public Lesson {
       p.vline(n_, "this n", plot::faint_ink());
       p.draw();
     }
-    ImGui::SameLine();
+    ui::next_column(w);
     {
       plot::LinePlot p("##err_m", ImVec2(w, std::max(h, v.font_size * 8)));
       p.axes("landmarks m", "relative error of Y", true);
@@ -377,16 +377,16 @@ class SoftAttention : public Lesson {
   }
 
   void draw_maps(const ViewContext& v) const {
-    const float w = ui::column_width(3);
+    const float w = ui::column_width(3, 9);
     const float side = std::min(w, v.height > 0 ? v.height - v.font_size * 3 : v.font_size * 14);
     plot::HeatmapStyle hs;
     hs.vmin = 0, hs.vmax = 1;
     hs.title = "exact S";
     plot::heatmap("##S", ImVec2(w, side), heat_exact_.data(), heat_n_, heat_n_, hs);
-    ImGui::SameLine();
+    ui::next_column(w);
     hs.title = "SOFT: P A⁺ Pᵀ";
     plot::heatmap("##soft", ImVec2(w, side), heat_soft_.data(), heat_n_, heat_n_, hs);
-    ImGui::SameLine();
+    ui::next_column(w);
     plot::HeatmapStyle hd;
     hd.map = plot::Colormap::diverging;
     hd.title = "difference";

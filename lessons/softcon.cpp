@@ -402,11 +402,11 @@ void SoftConLesson::draw_similarity(const ViewContext& v) const {
   if (label_sim_.shape.size() != 2) return;
   const int n = int(label_sim_.shape[0]);
   const float line = ImGui::GetTextLineHeightWithSpacing();
-  float w = ui::column_width(3);
+  float w = ui::column_width(3, 9);
   if (v.height > 0) w = std::min(w, std::max(v.height - 2.0f * line, v.font_size * 10));
   const char* titles[3] = {"label similarity", "InfoNCE cosine", "SoftCon cosine"};
   for (int k = 0; k < 3; ++k) {
-    if (k) ImGui::SameLine();
+    if (k) ui::next_column(w);
     ImGui::BeginGroup();
     ImGui::PushID(k);
     ImGui::TextUnformatted(titles[k]);

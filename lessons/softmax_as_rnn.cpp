@@ -245,7 +245,7 @@ class SoftmaxAsRnn : public Lesson {
 
   // ------------------------------------------------------------------ views
   void draw_maps(const ViewContext& v) const {
-    const float w = ui::column_width(3);
+    const float w = ui::column_width(3, 9);
     const float side = std::min(w, v.height > 0 ? v.height - v.font_size * 3 : v.font_size * 14);
     plot::HeatmapStyle hs;
     hs.map = plot::Colormap::diverging;
@@ -254,10 +254,10 @@ class SoftmaxAsRnn : public Lesson {
     hs.vmin = -vmax, hs.vmax = vmax;
     hs.title = "exact: e^(s q·k) / divisor";
     plot::heatmap("##exact", ImVec2(w, side), map_exact_.data(), kN, kN, hs);
-    ImGui::SameLine();
+    ui::next_column(w);
     hs.title = "order P: Σ_(p≤P) (s q·k)^p/p! / divisor";
     plot::heatmap("##order", ImVec2(w, side), map_order_.data(), kN, kN, hs);
-    ImGui::SameLine();
+    ui::next_column(w);
     plot::LinePlot p("##err", ImVec2(w, side));
     p.axes("order P", "max |error|", true);
     for (int c = 0; c < 3; ++c) p.line(kDenNames[c], curve_.col(0), curve_.col(1 + c), curve_.rows(), plot::palette(c + 1), c != den_);
@@ -287,7 +287,7 @@ class SoftmaxAsRnn : public Lesson {
       else ImGui::TextDisabled("Press Play (or Step) to run the RNN.");
       ImGui::EndGroup();
     }
-    ImGui::SameLine();
+    ui::next_column(w);
     plot::LinePlot p("##tok", ImVec2(w, h));
     p.axes("token t", "|RNN output − exact|", true);
     p.x_range(1, kN);

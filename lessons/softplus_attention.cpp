@@ -280,7 +280,7 @@ class SoftplusAttention : public Lesson {
       p.vline(n_, "N", plot::faint_ink());
       p.draw();
     }
-    ImGui::SameLine();
+    ui::next_column(w);
     {
       plot::LinePlot p("##ent", ImVec2(w, h));
       p.axes("sequence length N", "row entropy (nats)", false, true);
@@ -337,12 +337,12 @@ class SoftplusAttention : public Lesson {
 
   void draw_maps(const ViewContext& v) const {
     const int shown = reweight_ ? 3 : 2;
-    const float w = ui::column_width(shown);
+    const float w = ui::column_width(shown, 9);
     const float side = std::min(w, v.height > 0 ? v.height * 0.55f : v.font_size * 12);
     plot::HeatmapStyle hs;
     hs.vmin = 0, hs.vmax = 0.5f;
     for (int k = 0; k < shown; ++k) {
-      if (k) ImGui::SameLine();
+      if (k) ui::next_column(w);
       hs.title = kVariantNames[k];
       char id[16];
       std::snprintf(id, sizeof id, "##map%d", k);

@@ -465,7 +465,7 @@ void StableMaxGrokking::draw_collapse(const ViewContext& v) const {
 
 void StableMaxGrokking::draw_geometry(const ViewContext& v) const {
   const float h = v.height > 0 ? v.height : v.font_size * 12.0f;
-  const float w = (v.width - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+  const float w = ui::column_width(2, 14, v.width);  // stacked on a phone
   {
     plot::LinePlot lp("##cos", ImVec2(w, h));
     lp.axes("step", "cos(g, -theta)");
@@ -474,7 +474,7 @@ void StableMaxGrokking::draw_geometry(const ViewContext& v) const {
     lp.hline(0.0, "0", plot::ink(0.4f));
     lp.draw();
   }
-  ImGui::SameLine();
+  ui::next_column(w);
   {
     plot::LinePlot lp("##norm", ImVec2(w, h));
     lp.axes("step", "||theta||");

@@ -406,11 +406,11 @@ void TestTimeRegression::draw_curves(const ViewContext& v) const {
 }
 
 void TestTimeRegression::draw_memories(const ViewContext& v) const {
-  const float w = ui::column_width(5);
+  const float w = ui::column_width(5, 8);
   const float h = std::max(v.font_size * 6.0f, std::min(w, v.font_size * 10.0f));
   const char* const titles[4] = {"M, linear attention", "M, least squares", "M, gated", "M, DeltaNet"};
   for (int l = 0; l < 4; ++l) {
-    if (l > 0) ImGui::SameLine();
+    if (l > 0) ui::next_column(w);
     plot::HeatmapStyle hs;
     hs.map = plot::Colormap::diverging;
     hs.title = titles[l];
@@ -418,7 +418,7 @@ void TestTimeRegression::draw_memories(const ViewContext& v) const {
     plot::heatmap("##m", ImVec2(w, h), m_shown_[l].data(), kValDim, kDim, hs);
     ImGui::PopID();
   }
-  ImGui::SameLine();
+  ui::next_column(w);
   plot::HeatmapStyle hs;
   hs.map = plot::Colormap::diverging;
   hs.vmin = -1, hs.vmax = 1;

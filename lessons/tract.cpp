@@ -527,7 +527,7 @@ void TractLesson::draw_speed(const ViewContext& v) const {
     plot::bar_chart("##steps", ImVec2(w, h - v.font_size * 1.5f), labels, values, 2, "steps");
     ImGui::EndGroup();
   }
-  ImGui::SameLine();
+  ui::next_column(w);
   {
     const char* labels[kContrastGroups] = {"dullest third", "middle third", "brightest third"};
     float plain[kContrastGroups], tract[kContrastGroups];

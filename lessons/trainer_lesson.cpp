@@ -413,7 +413,7 @@ void TrainerLesson::draw_results(float width, float height) const {
 
 void TrainerLesson::draw_curves(float width, float height) const {
   const float h = height > 0 ? height : ImGui::GetFontSize() * 13.0f;
-  const float w = (width - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+  const float w = ui::column_width(2, 14, width);  // stacked on a phone
   const int runs = num_runs();
   {
     plot::LinePlot loss("##train_loss", ImVec2(w, h));
@@ -422,7 +422,7 @@ void TrainerLesson::draw_curves(float width, float height) const {
       loss.line(run_name(r).c_str(), loss_curve_.col(0), loss_curve_.col(r + 1), loss_curve_.rows(), plot::palette(r));
     loss.draw();
   }
-  ImGui::SameLine();
+  ui::next_column(w);
   {
     plot::LinePlot acc("##test_acc", ImVec2(w, h));
     acc.axes("step", "test accuracy");

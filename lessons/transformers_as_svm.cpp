@@ -481,7 +481,7 @@ class TransformersAsSvm : public Lesson {
       p.hline(1.0, "1", plot::palette(0));
       p.draw();
     }
-    ImGui::SameLine();
+    ui::next_column(w);
     {
       plot::LinePlot p("##prob", ImVec2(w, height));
       p.axes("step", "softmax weight on the optimal token");
@@ -505,7 +505,7 @@ class TransformersAsSvm : public Lesson {
       p.hline(svm_norm_, "‖W_mm‖", plot::palette(0));
       p.draw();
     }
-    ImGui::SameLine();
+    ui::next_column(w);
     ImGui::BeginGroup();
     ImGui::TextUnformatted("The SVM solver (KKT residuals, 0 at the exact solution)");
     ui::metric("primal: max(0, 1 − margin):", "%.2e", kkt_.primal);

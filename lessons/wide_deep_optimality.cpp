@@ -577,7 +577,7 @@ void WideDeepOptimality::draw_depth(const ViewContext& v) const {
     p.hline(acc_[kLimit], "predicted limit", plot::palette(5));
     p.draw();
   }
-  ImGui::SameLine();
+  ui::next_column(w);
   {
     plot::LinePlot p("##agree", ImVec2(w, h));
     p.axes("depth L", "agreement with the kernel classifier", false, true);

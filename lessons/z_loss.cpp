@@ -291,7 +291,7 @@ void ZLossLesson::draw_z_scores(const ViewContext& v) const {
   const float h = v.height > 0 ? std::clamp(v.height - 2.0f * line, v.font_size * 8, v.font_size * 20) : v.font_size * 11;
   const float w = ui::column_width(2);
   for (int r = 0; r < 2; ++r) {
-    if (r) ImGui::SameLine();
+    if (r) ui::next_column(w);
     ImGui::BeginGroup();
     ImGui::PushID(r);
     char label[64];

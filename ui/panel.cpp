@@ -134,10 +134,21 @@ void metric(const char* label, const char* fmt, double value) {
   }
 }
 
-float column_width(int n) {
+float column_width(int n, float min_font_sizes, float width) {
   if (n < 1) n = 1;
-  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x * float(n - 1)) / float(n);
+  const float avail = width > 0 ? width : ImGui::GetContentRegionAvail().x, gap = ImGui::GetStyle().ItemSpacing.x;
+  const float min_w = min_font_sizes * ImGui::GetFontSize();
+  int per_row = n;
+  while (per_row > 1 && (avail - gap * float(per_row - 1)) / float(per_row) < min_w) --per_row;
+  const float w = (avail - gap * float(per_row - 1)) / float(per_row);
   return w > 1.0f ? w : 1.0f;
+}
+
+void next_column(float width) {
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  // The last item's right edge, plus a little slack for rounding.
+  if (ImGui::GetItemRectMax().x + gap + width <= right + 1.0f) ImGui::SameLine();
 }
 
 void legend_swatch(ImU32 color, const char* label) {

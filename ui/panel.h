@@ -36,9 +36,16 @@ void download_box(const char* what, double received_bytes, double total_bytes);
 // A labelled live number; NaN shows "-".
 void metric(const char* label, const char* fmt, double value);
 
-// Width of one of `n` equal columns across the available width (SameLine
-// between them): what every side-by-side pair of plots needs.
-float column_width(int n);
+// Width of one of `n` equal columns across the available width, for plots
+// side by side, each at least `min_font_sizes` font sizes wide: where the
+// width does not hold n of them (a phone), fewer per row, each wider, and
+// next_column() puts the rest on new rows.  Line plots need ~14 font sizes
+// to keep their axis labels apart; small heatmaps pass less.
+// `width` > 0: across that width instead of the available one.
+float column_width(int n, float min_font_sizes = 14.0f, float width = 0.0f);
+// Between two columns: on the same line when the next one (`width` wide)
+// fits beside the last item, else on a new row.
+void next_column(float width);
 
 // A small filled square in a series' color followed by its label, for legends
 // drawn outside a plot (a run's name above its plot).

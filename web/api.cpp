@@ -80,7 +80,7 @@ const char* pg_get(const char* key_c) {
 const char* pg_metrics() {
   pg::Session& s = pg::app_session();
   std::string out = "{\"ok\":true,\"id\":" + json_string(s.info().id) + ",\"steps\":" + std::to_string(s.steps_done()) +
-                    ",\"playing\":" + (s.playing ? "true" : "false") +
+                    ",\"playing\":" + (s.playing ? "true" : "false") + ",\"done\":" + (s.done() ? "true" : "false") +
                     ",\"target\":" + std::to_string(s.target_step) + ",\"metrics\":" + s.metrics_json() +
                     ",\"timing\":" + s.timing_keys_json();
   if (s.in_worker()) out += std::string(",\"worker\":true,\"worker_busy\":") + (s.worker_busy() ? "true" : "false");

@@ -6,7 +6,7 @@
 'use strict';
 
 const SNAPSHOT_MS = 66;  // about 15 view updates a second while working
-const WORK_MS = 25;      // one slice of work between looks at the message queue
+const WORK_MS = 12;      // one slice of work between looks at the message queue (Pause waits for at most one)
 
 let ready = false;
 let working = false;

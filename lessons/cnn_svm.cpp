@@ -47,8 +47,8 @@ constexpr int kBins = 48;
 // mean of seeds 1-3, Adam lr 0.01 with 100 warm-up steps and cosine decay;
 // "cost" is multiply-adds per training image times images seen, relative to
 // the first row (the network and run length of an earlier default, which
-// took ~30 s of wasm for both heads; the default now ~50 s, 52-57 s in the
-// page's worker at close to that speed: web/worker_link.h):
+// took ~30 s of wasm for both heads; the default now ~50 s of wasm, and
+// 52-57 s from Play to the end in the page's training worker):
 //   channels padding      steps x batch  cost  MNIST          Fashion-MNIST
 //   8/16     valid/valid  1400 x 32      1.0   98.57 / 98.37  87.07 / 86.85
 //   8/16     same/valid   1400 x 32      1.5   98.50 / 98.45  87.82 / 87.57

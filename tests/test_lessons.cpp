@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "imgui.h"
+#include "tests/headless_imgui.h"
 #include "tests/lesson_test_util.h"
 #include "ui/panel.h"
 #include "web/layout.h"
@@ -25,18 +26,8 @@ using namespace pg;
 namespace {
 
 // A headless ImGui context: fonts built in memory, a display size per test.
-struct HeadlessImGui {
-  explicit HeadlessImGui(float w = 1366, float h = 768) {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(w, h);
-    io.DeltaTime = 1.0f / 60.0f;
-    unsigned char* pixels;
-    int tw, th;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &tw, &th);
-  }
-  ~HeadlessImGui() { ImGui::DestroyContext(); }
+struct HeadlessImGui : test_ui::HeadlessContext {
+  explicit HeadlessImGui(float w = 1366, float h = 768) : HeadlessContext(w, h) {}
   void resize(float w, float h) { ImGui::GetIO().DisplaySize = ImVec2(w, h); }
 
   // One frame of the host's layout over the whole display, as the app draws it.

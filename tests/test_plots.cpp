@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "imgui.h"
+#include "tests/headless_imgui.h"
 #include "ui/plots.h"
 
 namespace {
@@ -33,18 +34,8 @@ struct Lcg {
 // One ImGui context with a built font atlas; frame() runs body inside a
 // full-screen window twice (the second frame sees the hover) and returns the
 // vertices the last frame produced.
-struct HeadlessImGui {
-  HeadlessImGui() {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1280, 800);
-    io.DeltaTime = 1.0f / 60.0f;
-    unsigned char* pixels;
-    int w, h;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  }
-  ~HeadlessImGui() { ImGui::DestroyContext(); }
+struct HeadlessImGui : test_ui::HeadlessContext {
+  HeadlessImGui() : HeadlessContext(1280, 800) {}
   template <class F>
   int frame(ImVec2 mouse, F body) {
     for (int k = 0; k < 2; ++k) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "imgui.h"
+#include "tests/headless_imgui.h"
 #include "tests/lesson_test_util.h"
 #include "web/layout.h"
 #include "web/session.h"
@@ -27,29 +28,14 @@ using namespace pg;
 namespace {
 
 // One ImGui context per session, so neither's window state leaks into the other's frame.
-struct Context {
-  ImGuiContext* ctx;
-  Context() {
-    ctx = ImGui::CreateContext();
-    ImGui::SetCurrentContext(ctx);  // CreateContext keeps an existing current context
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1366, 2400);
-    io.DeltaTime = 1.0f / 60.0f;
-    unsigned char* pixels;
-    int w, h;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  }
-  ~Context() {
-    ImGui::DestroyContext(ctx);
-    ImGui::SetCurrentContext(nullptr);
-  }
+struct Context : test_ui::HeadlessContext {
+  Context() : HeadlessContext(1366, 2400) {}
 
   // The hash of every vertex, index and command of the host's page for s,
   // after a few frames (tables and auto-sized windows settle over frames).
   uint64_t draw_view(Session& s, size_t v) { return draw(s, int(v)); }
   uint64_t draw(Session& s, int only_view = -1) {
-    ImGui::SetCurrentContext(ctx);
+    make_current();
     for (int frame = 0; frame < 3; ++frame) {
       ImGui::NewFrame();
       ImGui::SetNextWindowPos(ImVec2(0, 0));

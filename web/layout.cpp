@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "imgui.h"
+#include "imgui_internal.h"  // ImGui::ButtonEx with ImGuiButtonFlags_PressedOnClick
 #include "lessons/strings.h"
 #include "ui/panel.h"
 #include "ui/plots.h"
@@ -139,12 +140,16 @@ void draw_run_controls(Session& s, bool hints) {
     return;
   }
   auto record = [](const char* name) { g_layout.buttons.push_back({name, item_rect()}); };
+  // Play and Pause act on the press, not the release: a click then takes
+  // effect one frame sooner (issue 12: Pause within 100 ms), and there is
+  // nothing to cancel by sliding off a play/pause toggle.
+  auto toggle = [](const char* label) { return ImGui::ButtonEx(label, ImVec2(0, 0), ImGuiButtonFlags_PressedOnClick); };
   if (s.playing && !finished) {
-    if (ImGui::Button("Pause")) s.playing = false;
+    if (toggle("Pause")) s.playing = false;
     record("pause");
   } else {
     ImGui::BeginDisabled(finished);
-    if (ImGui::Button(" Play ")) s.playing = true;
+    if (toggle(" Play ")) s.playing = true;
     ImGui::EndDisabled();
     record("play");
   }

@@ -616,6 +616,10 @@ void LinePlot::draw_series(View& v) {
         const int column = int((prev.x + p.x) * 0.5f - v.f.min.x);
         const bool on = !se.dashed || (decimated ? column / dash_px % 2 == 0 : i % 2 == 0);
         if (on) dl->AddLine(prev, p, se.color, v.thick);
+      } else if (i + 1 >= count || !usable(xs ? xs[i + 1] : i + 1, x_.log) || !usable(ys[i + 1], y_.log)) {
+        // A point with no neighbour to join (a curve's first evaluation):
+        // a dot, so that it is seen at all.
+        dl->AddCircleFilled(p, v.thick * 1.5f, se.color, 8);
       }
       prev = p, have_prev = true;
     }

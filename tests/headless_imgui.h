@@ -4,6 +4,7 @@
 // worker-mirror tests.
 #pragma once
 #include "imgui.h"
+#include "web/redraw.h"
 
 namespace test_ui {
 
@@ -27,6 +28,21 @@ struct HeadlessContext {
   HeadlessContext(const HeadlessContext&) = delete;
   HeadlessContext& operator=(const HeadlessContext&) = delete;
   void make_current() { ImGui::SetCurrentContext(ctx); }
+
+  // One frame: a window over the whole display, filled by body(); returns
+  // the hash of the picture it would draw (web/redraw.h).
+  template <class Body>
+  uint64_t frame(Body&& body) {
+    make_current();
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
+    ImGui::Begin("##page", nullptr, ImGuiWindowFlags_NoDecoration);
+    body();
+    ImGui::End();
+    ImGui::Render();
+    return pg::picture_hash(ImGui::GetDrawData(), 0);
+  }
 };
 
 }  // namespace test_ui

@@ -48,3 +48,15 @@ TEST_CASE("frame budget: a heavy view or a slow unit shrinks it; a fast display 
   CHECK(std::isfinite(fast.budget_ms()));
   CHECK(fast.budget_ms() >= FrameBudget::kMinBudgetMs);
 }
+
+TEST_CASE("recent work: the 95th percentile of the frames built in the last three seconds") {
+  pg::RecentWork w;
+  CHECK(w.p95(0) == 0);
+  for (int f = 0; f < 100; ++f) w.add(f * 10.0, 40.0);  // a heavy start (a pack decoded, a lesson built)
+  for (int f = 0; f < 100; ++f) w.add(5000 + f * 25.0, f < 96 ? 5.0 : 9.0);  // then the run: 4 frames in 100 at 9 ms
+  CHECK(w.p95(7475) == doctest::Approx(5.0));  // the start is out of the window
+  w.add(7500, 30.0);
+  w.add(7510, 30.0);
+  CHECK(w.p95(7510) == doctest::Approx(9.0));
+  CHECK(w.p95(7510 + pg::RecentWork::kWindowMs + 1) == 0);  // nothing built since
+}

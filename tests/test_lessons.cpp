@@ -32,13 +32,7 @@ struct HeadlessImGui : test_ui::HeadlessContext {
 
   // One frame of the host's layout over the whole display, as the app draws it.
   const LayoutRecord& draw(Session& session) {
-    ImGui::NewFrame();
-    ImGui::SetNextWindowPos(ImVec2(0, 0));
-    ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
-    ImGui::Begin("##test", nullptr, ImGuiWindowFlags_NoDecoration);
-    draw_lesson(session, FrameOptions());
-    ImGui::End();
-    ImGui::Render();
+    frame([&] { draw_lesson(session, FrameOptions()); });
     return last_layout();
   }
 };

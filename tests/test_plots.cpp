@@ -40,13 +40,7 @@ struct HeadlessImGui : test_ui::HeadlessContext {
   int frame(ImVec2 mouse, F body) {
     for (int k = 0; k < 2; ++k) {
       ImGui::GetIO().MousePos = mouse;
-      ImGui::NewFrame();
-      ImGui::SetNextWindowPos(ImVec2(0, 0));
-      ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
-      ImGui::Begin("##test", nullptr, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoMove);
-      body();
-      ImGui::End();
-      ImGui::Render();
+      HeadlessContext::frame(body);
     }
     return ImGui::GetDrawData()->TotalVtxCount;
   }

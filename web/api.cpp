@@ -9,6 +9,7 @@
 #include "lessons/strings.h"
 #include "web/export.h"
 #include "web/layout.h"
+#include "web/redraw.h"
 #include "web/text_views.h"
 
 namespace pg {
@@ -31,6 +32,7 @@ const char* reply(const std::string& s) {
 
 const char* error(const std::string& message) {
   pg::app_session().add_message(message);
+  pg::request_redraw();
   return reply("{\"ok\":false,\"error\":" + json_string(message) + "}");
 }
 
@@ -46,6 +48,7 @@ extern "C" {
 const char* pg_lessons() { return reply(pg::lessons_json()); }
 
 const char* pg_open(const char* id_c) {
+  pg::request_redraw();  // the page shows the change (web/redraw.h)
   const std::string id = safe(id_c);
   if (too_long(id)) return error("lesson id is too long");
   std::string message;
@@ -54,6 +57,7 @@ const char* pg_open(const char* id_c) {
 }
 
 const char* pg_set(const char* key_c, const char* value_c) {
+  pg::request_redraw();  // the page shows the change (web/redraw.h)
   pg::Session& s = pg::app_session();
   const std::string key = safe(key_c), value = safe(value_c);
   if (too_long(key)) return error("parameter name is too long");
@@ -95,6 +99,7 @@ const char* pg_metrics() {
 // the page's worker runs the lesson they are queued there instead: the reply
 // says "pending" and later metrics() show them done.
 const char* pg_step(int n) {
+  pg::request_redraw();  // the page shows the change (web/redraw.h)
   pg::Session& s = pg::app_session();
   if (n < 0) return error("step: n must be 0 or more");
   if (s.in_worker()) {
@@ -115,6 +120,7 @@ const char* pg_step(int n) {
 }
 
 const char* pg_reset(const char* seed_c) {
+  pg::request_redraw();  // the page shows the change (web/redraw.h)
   pg::Session& s = pg::app_session();
   const std::string text = safe(seed_c);
   if (text.empty()) {
@@ -129,6 +135,7 @@ const char* pg_reset(const char* seed_c) {
 }
 
 const char* pg_play(int on) {
+  pg::request_redraw();  // the page shows the change (web/redraw.h)
   pg::Session& s = pg::app_session();
   s.playing = on < 0 ? !s.playing : on != 0;
   return reply(std::string("{\"ok\":true,\"playing\":") + (s.playing ? "true" : "false") + "}");
@@ -137,6 +144,7 @@ const char* pg_play(int on) {
 const char* pg_state() { return reply(pg::app_session().state_string()); }
 
 const char* pg_apply_state(const char* state_c) {
+  pg::request_redraw();  // the page shows the change (web/redraw.h)
   const std::vector<std::string> problems = pg::app_session().apply_state(safe(state_c));
   std::string list = "[";
   for (size_t i = 0; i < problems.size(); ++i) list += (i ? "," : "") + json_string(problems[i]);
@@ -173,5 +181,8 @@ const char* pg_export() { return reply(pg::run_export_json(pg::app_session())); 
 const char* pg_text() { return reply(pg::walkthrough_json(pg::app_session())); }
 
 int pg_embed() { return pg::app_session().embed ? 1 : 0; }
-void pg_set_theme(int light) { pg::app_session().light_theme = light != 0; }
+void pg_set_theme(int light) {
+  pg::app_session().light_theme = light != 0;
+  pg::request_redraw();
+}
 }

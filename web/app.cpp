@@ -29,6 +29,7 @@
 #include "web/gl_renderer.h"
 #include "web/layout.h"
 #include "web/pointer_input.h"
+#include "web/redraw.h"
 #include "web/worker_glue.h"
 
 #if defined(__EMSCRIPTEN__)
@@ -97,8 +98,12 @@ struct App {
   float ui_scale = 0;        // devicePixelRatio (web) or the monitor's content scale
   bool light_theme = false;
   bool applied_light = true;  // forces the first apply
-  double last_frame_time = 0, frame_ms = 16.7, work_ms = 0;
+  double last_callback_ms = 0;  // the previous requestAnimationFrame callback (built or not)
+  double frame_ms = 16.7;        // the display's pace: the interval between callbacks, smoothed
+  double shown_frame_ms = 0, shown_at_ms = -1e300;  // the header's figure, refreshed once a second
+  double work_ms = 0;
   FrameBudget budget;  // the lesson's share of each frame (web/frame_budget.h)
+  RecentWork recent_work;
   std::string last_state;
   std::string font_path;
   ImGuiTextFilter lesson_filter;  // native lesson list
@@ -146,8 +151,10 @@ void apply_style(float scale, bool light) {
   style.ScaleAllSizes(scale);
 }
 
-// Sets ui_scale from the display and rebuilds fonts and style when it changed.
-void update_scale_and_theme() {
+// Sets ui_scale from the display and rebuilds fonts and style when it
+// changed.  Returns whether the canvas, the scale or the theme changed.
+bool update_scale_and_theme() {
+  bool changed = false;
   float scale = 1.0f;
 #if defined(__EMSCRIPTEN__)
   double css_w = 0, css_h = 0;
@@ -158,7 +165,7 @@ void update_scale_and_theme() {
   const int want_w = int(std::lround(css_w * scale)), want_h = int(std::lround(css_h * scale));
   int cur_w = 0, cur_h = 0;
   glfwGetWindowSize(g_app.window, &cur_w, &cur_h);
-  if (want_w > 0 && want_h > 0 && (want_w != cur_w || want_h != cur_h)) pg_set_canvas_size(want_w, want_h);
+  if (want_w > 0 && want_h > 0 && (want_w != cur_w || want_h != cur_h)) pg_set_canvas_size(want_w, want_h), changed = true;
 #else
   float sx = 1, sy = 1;
   glfwGetWindowContentScale(g_app.window, &sx, &sy);
@@ -174,7 +181,9 @@ void update_scale_and_theme() {
   if (light != g_app.applied_light) {
     apply_style(scale, light);
     g_app.applied_light = light;
+    changed = true;
   }
+  return changed;
 }
 
 void open_neighbour(int delta) {
@@ -226,14 +235,61 @@ void handle_native_keys() {
 }
 #endif
 
+// Every GLFW input event asks for a frame (web/redraw.h).  Installed before
+// ImGui's GLFW backend, which calls the callbacks it replaces.
+void install_redraw_callbacks(GLFWwindow* w) {
+  glfwSetKeyCallback(w, [](GLFWwindow*, int, int, int, int) { request_redraw(); });
+  glfwSetCharCallback(w, [](GLFWwindow*, unsigned int) { request_redraw(); });
+  glfwSetScrollCallback(w, [](GLFWwindow*, double, double) { request_redraw(); });
+  glfwSetMouseButtonCallback(w, [](GLFWwindow*, int, int, int) { request_redraw(); });
+  glfwSetCursorPosCallback(w, [](GLFWwindow*, double, double) { request_redraw(); });
+  glfwSetCursorEnterCallback(w, [](GLFWwindow*, int) { request_redraw(); });
+  glfwSetWindowFocusCallback(w, [](GLFWwindow*, int) { request_redraw(); });
+  glfwSetWindowSizeCallback(w, [](GLFWwindow*, int, int) { request_redraw(); });
+  glfwSetFramebufferSizeCallback(w, [](GLFWwindow*, int, int) { request_redraw(); });
+}
+
+// Whether the app needs frames whatever the input (web/redraw.h): a lesson
+// stepping on this thread, a pointer gesture in progress, a text field's
+// blinking caret, a plot save waiting for its pixels.
+bool busy(const Session& s) {
+  const ImGuiIO& io = ImGui::GetIO();
+  bool b = (s.wants_steps() && !s.in_worker()) || s.pending_steps > 0 || io.WantTextInput || io.MouseDown[0] ||
+           io.MouseDown[1];
+#if defined(__EMSCRIPTEN__)
+  b = b || !g_pointer.idle() || g_save.active;
+#endif
+  return b;
+}
+
+void build_frame(double t0, double dt_ms, bool step);
+
+// One requestAnimationFrame callback: build a frame only when it may show
+// something new, draw it only when it does (web/redraw.h).
 void frame() {
   const double t0 = now_ms();
-  const double dt_ms = g_app.last_frame_time > 0 ? t0 - g_app.last_frame_time : 0;
-  if (g_app.last_frame_time > 0) g_app.frame_ms = 0.9 * g_app.frame_ms + 0.1 * (t0 - g_app.last_frame_time);
-  g_app.last_frame_time = t0;
+  const double dt_ms = g_app.last_callback_ms > 0 ? t0 - g_app.last_callback_ms : 0;
+  if (dt_ms > 0) g_app.frame_ms = 0.9 * g_app.frame_ms + 0.1 * dt_ms;
+  g_app.last_callback_ms = t0;
 
+  RedrawPolicy& redraw = redraw_policy();
   glfwPollEvents();
-  update_scale_and_theme();
+  if (update_scale_and_theme()) redraw.request();
+  Session& s = app_session();
+  if (!redraw.should_build(t0, busy(s))) {
+#if !defined(__EMSCRIPTEN__)
+    glfwWaitEventsTimeout(RedrawPolicy::kHeartbeatMs / 1000.0);  // no swap to wait on: sleep until input
+#endif
+    return;
+  }
+  build_frame(t0, dt_ms, true);
+}
+
+// Builds a frame and draws it if its picture is new.  `step`: the lesson may
+// step on this thread (false for a frame built at once for a mouse press).
+void build_frame(double t0, double dt_ms, bool step) {
+  RedrawPolicy& redraw = redraw_policy();
+  Session& s = app_session();
   ImGui_ImplGlfw_NewFrame();
 #if defined(__EMSCRIPTEN__)
   {
@@ -253,26 +309,29 @@ void frame() {
 #endif
   ImGui::NewFrame();
 
-  Session& s = app_session();
   // The lesson says how it steps: continuous ones measure until done,
   // on_play ones train while playing, in the page's training worker when
   // there is one (web/worker_link.h) and here otherwise.
   const double step_t0 = now_ms();
 #if defined(__EMSCRIPTEN__)
+  if (!step || redraw.take_data()) apply_pending_snapshot();  // input shows new data at once
   const bool in_worker = page_worker_link().drive(s);
 #else
   const bool in_worker = false;
 #endif
-  const int units = !in_worker && s.wants_steps() ? s.advance(s.steps_for_frame(dt_ms), g_app.budget.budget_ms()) : 0;
+  const int units = step && !in_worker && s.wants_steps() ? s.advance(s.steps_for_frame(dt_ms), g_app.budget.budget_ms()) : 0;
   const double step_ms = units > 0 ? now_ms() - step_t0 : 0;
   s.refresh();
 
   const ImGuiIO& io = ImGui::GetIO();
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(io.DisplaySize);
+  // No background: glClear paints the window's colour below.  A full-window
+  // blended rectangle is the dearest thing a frame draws where GL is
+  // software (SwiftShader fills about 25 Mpixel/s: 40 ms of CPU at 1366x768).
   ImGui::Begin("##main", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground);
 #if !defined(__EMSCRIPTEN__)
   handle_native_keys();
   draw_native_lesson_list(ImGui::GetFontSize() * 17.0f);
@@ -280,27 +339,46 @@ void frame() {
   ImGui::BeginChild("##lesson");
   FrameOptions options;
   options.pixels_per_css_px = g_app.ui_scale;
-  options.frame_ms = g_app.frame_ms;
+  // The header's ms/frame changes once a second at most, and only while
+  // something runs: an idle page keeps its picture (web/redraw.h).
+  if (g_app.shown_frame_ms == 0 || ((s.playing || busy(s)) && t0 - g_app.shown_at_ms >= 1000))
+    g_app.shown_frame_ms = g_app.frame_ms, g_app.shown_at_ms = t0;
+  options.frame_ms = g_app.shown_frame_ms;
   draw_lesson(s, options);
   ImGui::EndChild();
   ImGui::End();
+#if defined(__EMSCRIPTEN__)
+  // What the panel changed this frame (Pause, Step, a live knob) reaches the
+  // worker now, not at the next frame's drive.
+  if (in_worker) page_worker_link().drive(s);
+#endif
 
   ImGui::Render();
   int fb_w = 0, fb_h = 0;
   glfwGetFramebufferSize(g_app.window, &fb_w, &fb_h);
-  glViewport(0, 0, fb_w, fb_h);
   const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
-  glClearColor(bg.x, bg.y, bg.z, 1.0f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  ui_renderer_draw(ImGui::GetDrawData());
 #if defined(__EMSCRIPTEN__)
-  finish_plot_save(fb_w, fb_h);
+  const bool save = g_save.active;
+#else
+  const bool save = false;
 #endif
+  if (redraw.should_draw(picture_hash(ImGui::GetDrawData(), ImGui::ColorConvertFloat4ToU32(bg)), save)) {
+    glViewport(0, 0, fb_w, fb_h);
+    glClearColor(bg.x, bg.y, bg.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ui_renderer_draw(ImGui::GetDrawData());
+#if defined(__EMSCRIPTEN__)
+    finish_plot_save(fb_w, fb_h);
+#else
+    glfwSwapBuffers(g_app.window);
+#endif
+  }
 #if !defined(__EMSCRIPTEN__)
-  glfwSwapBuffers(g_app.window);
+  else glfwWaitEventsTimeout(1.0 / 60);  // the same picture: pace the loop as a swap would
 #endif
   g_app.work_ms = now_ms() - t0;
-  g_app.budget.end_frame(dt_ms, g_app.work_ms, step_ms, units);
+  if (step) g_app.budget.end_frame(dt_ms, g_app.work_ms, step_ms, units);
+  g_app.recent_work.add(t0, g_app.work_ms);
 #if defined(__EMSCRIPTEN__)
   static bool first_frame = true;
   if (first_frame) {  // cold start ends here: the bench reads this mark (bench/browser.mjs)
@@ -328,20 +406,31 @@ void frame() {
 // secondary (right) button.
 extern "C" EMSCRIPTEN_KEEPALIVE void pg_pointer_event(int type, double x, double y, int touch) {
   if (type < 0 || type > 3) return;
+  pg::request_redraw();
   pg::g_pointer.push({pg::PointerType(type), float(x), float(y), touch == 1, emscripten_get_now(), touch == 2 ? 1 : 0});
+  // A mouse press is built into a frame at once, not at the next animation
+  // frame: while the GPU process is busy (software GL) that can be 50-80 ms
+  // away, and Play/Pause act on the press (web/layout.cpp).  A finger's
+  // press waits: it may become a scroll (web/pointer_input.h).
+  if (type == 0 && touch == 0 && pg::g_app.window) pg::build_frame(pg::now_ms(), 0, false);
 }
 
 // The main loop's own measurements, for the browser bench and the curious:
-// {"frames", "work_p95_ms", "draw_ms", "unit_ms", "budget_ms", "cap_ms",
-//  "frame_ms", "steps_per_second", "worker_ready"}.
+// {"frames", "work_p95_ms" (over the frames built in the last 3 s), "draw_ms", "unit_ms", "budget_ms", "cap_ms",
+//  "frame_ms", "steps_per_second", "worker_ready", and since the page opened
+//  "callbacks", "built", "drawn", and "draw_cost_ms", "data_interval_ms"
+//  (web/redraw.h)}.
 extern "C" EMSCRIPTEN_KEEPALIVE const char* pg_frame_stats() {
-  static char buf[352];
+  static char buf[448];
   const pg::FrameBudget& b = pg::g_app.budget;
+  const pg::RedrawPolicy& r = pg::redraw_policy();
   std::snprintf(buf, sizeof buf,
                 "{\"frames\":%d,\"work_p95_ms\":%.3f,\"draw_ms\":%.3f,\"unit_ms\":%.3f,\"budget_ms\":%.3f,"
-                "\"cap_ms\":%.3f,\"frame_ms\":%.3f,\"steps_per_second\":%.3f,\"worker_ready\":%s}",
-                b.frames(), b.work_p95_ms(), b.draw_ms(), b.unit_ms(), b.budget_ms(), b.cap_ms(), pg::g_app.frame_ms,
-                pg::app_session().steps_per_second(), pg::page_worker_link().ready() ? "true" : "false");
+                "\"cap_ms\":%.3f,\"frame_ms\":%.3f,\"steps_per_second\":%.3f,\"worker_ready\":%s,"
+                "\"callbacks\":%ld,\"built\":%ld,\"drawn\":%ld,\"draw_cost_ms\":%.1f,\"data_interval_ms\":%.1f}",
+                b.frames(), pg::g_app.recent_work.p95(pg::now_ms()), b.draw_ms(), b.unit_ms(), b.budget_ms(), b.cap_ms(), pg::g_app.frame_ms,
+                pg::app_session().steps_per_second(), pg::page_worker_link().ready() ? "true" : "false",
+                r.built() + r.skipped(), r.built(), r.drawn(), r.draw_cost_ms(), r.data_interval_ms());
   return buf;
 }
 #endif
@@ -356,6 +445,12 @@ int main(int argc, char** argv) {
   glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  // An opaque canvas with no depth or stencil buffer: ImGui uses neither,
+  // and the compositor need not blend the canvas over the page.  web/shell.js
+  // creates the context with these same attributes while the engine loads.
+  glfwWindowHint(GLFW_ALPHA_BITS, 0);
+  glfwWindowHint(GLFW_DEPTH_BITS, 0);
+  glfwWindowHint(GLFW_STENCIL_BITS, 0);
   g_app.font_path = "/font.ttf";
   g_app.window = glfwCreateWindow(1280, 800, "Softmax Playground", nullptr, nullptr);
 #else
@@ -374,6 +469,7 @@ int main(int argc, char** argv) {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // no settings file: the URL is the state
+  install_redraw_callbacks(g_app.window);  // before ImGui's backend, which chains to them
   ImGui_ImplGlfw_InitForOpenGL(g_app.window, true);
   if (!ui_renderer_init()) {
     std::fprintf(stderr, "playground: cannot compile the UI shaders\n");

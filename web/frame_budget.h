@@ -22,6 +22,9 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <deque>
+#include <utility>
+#include <vector>
 
 namespace pg {
 
@@ -83,6 +86,32 @@ class FrameBudget {
   double interval_[kWindow] = {}, work_[kWindow] = {}, draw_[kWindow] = {};
   int next_ = 0, filled_ = 0;
   double unit_ms_ = 0;
+};
+
+// The app's work in the frames built over the last kWindowMs, for the
+// bench's "work p95" (bench/browser.mjs).  A window of frames would not do:
+// the page builds frames only when something changes (web/redraw.h), so
+// 120 of them can reach back to before the run began.
+class RecentWork {
+ public:
+  static constexpr double kWindowMs = 3000;
+  void add(double now_ms, double work_ms) {
+    frames_.emplace_back(now_ms, std::isfinite(work_ms) ? std::max(0.0, work_ms) : 0.0);
+    while (!frames_.empty() && frames_.front().first < now_ms - kWindowMs) frames_.pop_front();
+  }
+  // Nearest-rank 95th percentile of the frames built since now - kWindowMs (0: none).
+  double p95(double now_ms) const {
+    std::vector<double> w;
+    for (const auto& [t, ms] : frames_)
+      if (t >= now_ms - kWindowMs) w.push_back(ms);
+    if (w.empty()) return 0;
+    const size_t k = size_t(std::clamp(int(std::ceil(0.95 * double(w.size()))) - 1, 0, int(w.size()) - 1));
+    std::nth_element(w.begin(), w.begin() + long(k), w.end());
+    return w[k];
+  }
+
+ private:
+  std::deque<std::pair<double, double>> frames_;
 };
 
 }  // namespace pg

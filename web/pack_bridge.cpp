@@ -4,6 +4,7 @@
 // installs the fetcher; node builds and native builds read files
 // (lessons/packs.cpp).
 #include "lessons/packs.h"
+#include "web/redraw.h"
 
 #if defined(__EMSCRIPTEN__)
 #include <emscripten/emscripten.h>
@@ -29,12 +30,14 @@ void install_pack_bridge() {
 extern "C" {
 EMSCRIPTEN_KEEPALIVE void pg_pack_progress(const char* name, double received_bytes, double total_bytes) {
   pg::pack_progress(name ? name : "", received_bytes, total_bytes);
+  pg::request_redraw(pg::Redraw::data);  // the progress bar moves (web/redraw.h)
 }
 
 // bytes is a buffer the page allocated with malloc; it is freed here.
 EMSCRIPTEN_KEEPALIVE void pg_pack_arrived(const char* name, uint8_t* bytes, int size, const char* error) {
   pg::pack_arrived(name ? name : "", bytes, size > 0 ? size_t(size) : 0, error ? error : "");
   std::free(bytes);
+  pg::request_redraw();
 }
 }
 #else

@@ -7,10 +7,12 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "lessons/packs.h"
 #include "lessons/strings.h"
 #include "web/api.h"
+#include "web/redraw.h"
 #include "web/snapshot.h"
 #include "web/worker_glue.h"
 #include "web/worker_host.h"
@@ -52,8 +54,16 @@ void post_to_worker(const WorkerMessage& m) {
 
 WorkerHost* g_host = nullptr;  // in the worker only
 std::string g_snapshot;        // the last snapshot's bytes (worker)
+Snapshot g_pending;            // the newest snapshot the page has not shown yet (page)
+bool g_has_pending = false;
 
 }  // namespace
+
+void apply_pending_snapshot() {
+  if (!g_has_pending) return;
+  g_has_pending = false;
+  app_session().apply_snapshot(g_pending);
+}
 
 WorkerLink& page_worker_link() {
   static WorkerLink link(post_to_worker);
@@ -67,6 +77,7 @@ extern "C" {
 // The worker loaded (1) or failed (0).  A failure while it held a run: the
 // page takes the run back from its start (the worker's state is lost).
 EMSCRIPTEN_KEEPALIVE void pg_link_ready(int ok, const char* why) {
+  pg::request_redraw();  // web/redraw.h
   pg::page_worker_link().set_ready(ok != 0);
   pg::Session& s = pg::app_session();
   if (!ok && s.in_worker()) {
@@ -80,10 +91,23 @@ EMSCRIPTEN_KEEPALIVE void pg_link_ready(int ok, const char* why) {
 
 // bytes: a snapshot the page copied into a malloc'd buffer; freed by the caller.
 EMSCRIPTEN_KEEPALIVE int pg_link_snapshot(const uint8_t* bytes, int size) {
-  static pg::Snapshot snap;  // kept: its buffers are reused snapshot after snapshot
+  static pg::Snapshot incoming;  // kept: its buffers are reused snapshot after snapshot
   std::string error;
-  if (size <= 0 || !pg::decode_snapshot(bytes, size_t(size), snap, error)) return 0;
-  return pg::app_session().apply_snapshot(snap) ? 1 : 0;
+  if (size <= 0 || !pg::decode_snapshot(bytes, size_t(size), incoming, error)) return 0;
+  if (incoming.working) {
+    using pg::g_pending, pg::g_has_pending;
+    // Shown by the next frame built for data (web/redraw.h): until then the
+    // page's picture, and the frames that confirm it, stay as they are.  A
+    // newer snapshot replaces one not yet shown.
+    std::swap(g_pending, incoming);
+    g_has_pending = true;
+    pg::request_redraw(pg::Redraw::data);
+    return 1;
+  }
+  // The worker's last (paused, at its target, finished): at once.
+  pg::g_has_pending = false;
+  pg::request_redraw(pg::Redraw::now);
+  return pg::app_session().apply_snapshot(incoming) ? 1 : 0;
 }
 
 // ---- the worker (web/train_worker.js)

@@ -153,19 +153,27 @@ void apply_style(float scale, bool light) {
 
 // Sets ui_scale from the display and rebuilds fonts and style when it
 // changed.  Returns whether the canvas, the scale or the theme changed.
-bool update_scale_and_theme() {
-  bool changed = false;
-  float scale = 1.0f;
 #if defined(__EMSCRIPTEN__)
+// The canvas's backing store follows its CSS box times devicePixelRatio.
+// Returns devicePixelRatio and sets `changed` when the canvas was resized.
+float match_canvas_to_css(bool& changed) {
   double css_w = 0, css_h = 0;
   emscripten_get_element_css_size("#canvas", &css_w, &css_h);
-  scale = float(emscripten_get_device_pixel_ratio());
+  float scale = float(emscripten_get_device_pixel_ratio());
   if (!(scale > 0.25f && scale < 8.0f)) scale = 1.0f;
-  // The backing store follows the CSS box times devicePixelRatio.
   const int want_w = int(std::lround(css_w * scale)), want_h = int(std::lround(css_h * scale));
   int cur_w = 0, cur_h = 0;
   glfwGetWindowSize(g_app.window, &cur_w, &cur_h);
   if (want_w > 0 && want_h > 0 && (want_w != cur_w || want_h != cur_h)) pg_set_canvas_size(want_w, want_h), changed = true;
+  return scale;
+}
+#endif
+
+bool update_scale_and_theme() {
+  bool changed = false;
+  float scale = 1.0f;
+#if defined(__EMSCRIPTEN__)
+  scale = match_canvas_to_css(changed);
 #else
   float sx = 1, sy = 1;
   glfwGetWindowContentScale(g_app.window, &sx, &sy);
@@ -469,6 +477,14 @@ int main(int argc, char** argv) {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // no settings file: the URL is the state
+#if defined(__EMSCRIPTEN__)
+  {
+    // The canvas gets its size before the shaders are compiled: resizing it
+    // waits on the GPU process, which is then busy compiling them (web/gl.h).
+    bool resized = false;
+    match_canvas_to_css(resized);
+  }
+#endif
   install_redraw_callbacks(g_app.window);  // before ImGui's backend, which chains to them
   ImGui_ImplGlfw_InitForOpenGL(g_app.window, true);
   if (!ui_renderer_init()) {

@@ -18,12 +18,7 @@ namespace {
 class GlImages : public plot::ImageBackend {
  public:
   bool init() {
-    program_ = gl_program(kShader_heatmap_vert, kShader_heatmap_frag, "heatmap");
-    if (!program_) return false;
-    loc_vmin_ = glGetUniformLocation(program_, "vmin");
-    loc_vmax_ = glGetUniformLocation(program_, "vmax");
-    loc_diverging_ = glGetUniformLocation(program_, "diverging");
-    loc_values_ = glGetUniformLocation(program_, "values");
+    program_ = GlProgram(kShader_heatmap_vert, kShader_heatmap_frag, "heatmap");  // checked at first use
     glGenVertexArrays(1, &vao_);
     glGenFramebuffers(1, &fbo_);
     return true;
@@ -34,13 +29,15 @@ class GlImages : public plot::ImageBackend {
       glDeleteTextures(1, &img.data);
       glDeleteTextures(1, &img.color);
     }
-    if (program_) glDeleteProgram(program_);
+    program_.destroy();
     if (vao_) glDeleteVertexArrays(1, &vao_);
     if (fbo_) glDeleteFramebuffers(1, &fbo_);
   }
 
   ImTextureID scalar_image(ImGuiID id, const float* values, int w, int h, float vmin, float vmax,
                            plot::Colormap map) override {
+    const GLuint program = ready_program();
+    if (!program) return ImTextureID(0);  // plot.h: no texture, the plot draws its cells itself
     Image& img = image(id, w, h, true);
     // The same field and colours as the last frame: the texture already shows it.
     const float scale[2] = {vmin, vmax};
@@ -62,7 +59,7 @@ class GlImages : public plot::ImageBackend {
     glViewport(0, 0, w, h);
     glDisable(GL_BLEND);
     glDisable(GL_SCISSOR_TEST);
-    glUseProgram(program_);
+    glUseProgram(program);
     glUniform1f(loc_vmin_, vmin);
     glUniform1f(loc_vmax_, vmax);
     glUniform1i(loc_diverging_, map == plot::Colormap::diverging ? 1 : 0);
@@ -121,7 +118,22 @@ class GlImages : public plot::ImageBackend {
     return img;
   }
 
-  GLuint program_ = 0, vao_ = 0, fbo_ = 0;
+  // The program, its uniforms looked up at first use (web/gl.h).
+  GLuint ready_program() {
+    const GLuint program = program_.get();
+    if (program && !have_locations_) {
+      loc_vmin_ = glGetUniformLocation(program, "vmin");
+      loc_vmax_ = glGetUniformLocation(program, "vmax");
+      loc_diverging_ = glGetUniformLocation(program, "diverging");
+      loc_values_ = glGetUniformLocation(program, "values");
+      have_locations_ = true;
+    }
+    return program;
+  }
+
+  GlProgram program_;
+  bool have_locations_ = false;
+  GLuint vao_ = 0, fbo_ = 0;
   GLint loc_vmin_ = -1, loc_vmax_ = -1, loc_diverging_ = -1, loc_values_ = -1;
   std::unordered_map<ImGuiID, Image> images_;
 };

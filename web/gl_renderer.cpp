@@ -3,6 +3,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/emscripten.h>
+#endif
 
 #include "shader_sources.h"
 #include "web/gl.h"
@@ -11,10 +16,22 @@ namespace pg {
 namespace {
 
 struct Renderer {
-  GLuint program = 0, vao = 0, vbo = 0, ibo = 0, font = 0;
+  GlProgram program;  // its status and uniforms asked for at the first draw (web/gl.h)
+  GLuint vao = 0, vbo = 0, ibo = 0, font = 0;
+  bool have_locations = false;
   GLint loc_projection = -1, loc_tex = -1;
 };
 Renderer g_r;
+
+// The page shows why nothing is drawn (web/shell.js's onAbort message);
+// the desktop window says it on stderr.
+void ui_renderer_failed(const char* why) {
+#if defined(__EMSCRIPTEN__)
+  EM_ASM({ if (Module.onAbort) Module.onAbort(UTF8ToString($0)); }, why);
+#else
+  std::fprintf(stderr, "playground: %s\n", why);
+#endif
+}
 
 void create_font_texture() {
   ImGuiIO& io = ImGui::GetIO();
@@ -46,10 +63,7 @@ bool ui_renderer_init() {
   io.BackendRendererName = "pg_gl_renderer";
   // No RendererHasVtxOffset: WebGL2 has no glDrawElementsBaseVertex, and with
   // 32-bit indices (ImDrawIdx, set in CMakeLists.txt) ImGui never needs it.
-  g_r.program = gl_program(kShader_ui_vert, kShader_ui_frag, "ui");
-  if (!g_r.program) return false;
-  g_r.loc_projection = glGetUniformLocation(g_r.program, "projection");
-  g_r.loc_tex = glGetUniformLocation(g_r.program, "tex");
+  g_r.program = GlProgram(kShader_ui_vert, kShader_ui_frag, "ui");
   glGenVertexArrays(1, &g_r.vao);
   glGenBuffers(1, &g_r.vbo);
   glGenBuffers(1, &g_r.ibo);
@@ -74,7 +88,7 @@ void ui_renderer_shutdown() {
   if (g_r.vbo) glDeleteBuffers(1, &g_r.vbo);
   if (g_r.ibo) glDeleteBuffers(1, &g_r.ibo);
   if (g_r.vao) glDeleteVertexArrays(1, &g_r.vao);
-  if (g_r.program) glDeleteProgram(g_r.program);
+  g_r.program.destroy();
   g_r = Renderer();
 }
 
@@ -87,7 +101,18 @@ void ui_renderer_draw(const ImDrawData* dd) {
   // Framebuffer size in pixels; nothing to draw when minimized.
   const int fb_w = int(dd->DisplaySize.x * dd->FramebufferScale.x);
   const int fb_h = int(dd->DisplaySize.y * dd->FramebufferScale.y);
-  if (fb_w <= 0 || fb_h <= 0 || !g_r.program) return;
+  if (fb_w <= 0 || fb_h <= 0) return;
+  const GLuint program = g_r.program.get();
+  if (!program) {
+    static bool reported = false;
+    if (!reported) ui_renderer_failed("the UI shaders did not compile"), reported = true;
+    return;
+  }
+  if (!g_r.have_locations) {
+    g_r.loc_projection = glGetUniformLocation(program, "projection");
+    g_r.loc_tex = glGetUniformLocation(program, "tex");
+    g_r.have_locations = true;
+  }
 
   // The whole state this renderer depends on, set every frame.
   glViewport(0, 0, fb_w, fb_h);
@@ -98,7 +123,7 @@ void ui_renderer_draw(const ImDrawData* dd) {
   glDisable(GL_DEPTH_TEST);
   glDisable(GL_STENCIL_TEST);
   glEnable(GL_SCISSOR_TEST);
-  glUseProgram(g_r.program);
+  glUseProgram(program);
   glUniform1i(g_r.loc_tex, 0);
   glActiveTexture(GL_TEXTURE0);
   glBindVertexArray(g_r.vao);

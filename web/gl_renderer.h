@@ -13,7 +13,10 @@
 #include "imgui.h"
 
 namespace pg {
-bool ui_renderer_init();       // program, buffers and the font texture; needs a current context
+// Program, buffers and the font texture; needs a current context.  A shader
+// that fails to compile is found at the first draw (web/gl.h's GlProgram),
+// which then draws nothing and says why.
+bool ui_renderer_init();
 void ui_renderer_shutdown();
 void ui_renderer_rebuild_fonts();  // after the font atlas changed (a new UI scale)
 void ui_renderer_draw(const ImDrawData* draw_data);

@@ -48,9 +48,20 @@ const server = http.createServer((req, res) => {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
+    // A validator, so that a browser coming back revalidates (304) instead
+    // of downloading again, and keeps what it derived from the file: V8
+    // caches the compiled engine with the HTTP cache's copy of the .wasm.
+    // no-cache: always revalidated, so a rebuild is fetched at once.
+    const etag = '"' + st.size.toString(16) + '-' + Math.floor(st.mtimeMs).toString(16) + '"';
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { ETag: etag, 'Cache-Control': 'no-cache' }).end();
+      return;
+    }
     res.writeHead(200, {
       'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
       'Content-Length': st.size,
+      ETag: etag,
+      'Last-Modified': st.mtime.toUTCString(),
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
       // The same policy as the page's meta tag, as a header (it also covers

@@ -14,24 +14,27 @@
 //      no worker snapshot (each of these calls request_redraw()), the app is
 //      not busy (stepping a lesson itself, a button held, a text field with
 //      its blinking caret, a plot being saved), and the last two built
-//      frames drew the same picture as the one before them (ImGui lays some
-//      things out from the previous frame: a scrollbar that appears; and a
-//      popup or tooltip that opens is hidden in its first frame while it is
-//      measured, a frame that looks like the last).  A heartbeat still builds one frame
-//      every kHeartbeatMs, for anything these signals miss.
+//      frames drew the same picture as the one before them.  (ImGui lays
+//      some things out from the previous frame, such as a scrollbar that
+//      appears; and a popup or tooltip is hidden in its first frame while it
+//      is measured, a frame that looks like the last.)  A heartbeat still
+//      builds one frame every kHeartbeatMs, for anything these signals miss.
 //   2. Draw?  A built frame whose picture (its draw lists, the display size
 //      and every texture upload, hashed) equals the last drawn one's makes no
 //      GL call: the canvas keeps showing it.
 // Skipped callbacks cost microseconds, so input is still taken on the next
-// display refresh.
+// display refresh; a mouse press is built into a frame at once, in its event
+// handler (web/app.cpp, pg_pointer_event).
 //
 // New data (a worker snapshot, a pack's progress) is not input: its frames
 // are spaced so that drawing them takes at most a quarter of the time.  The
 // cost of a drawn frame is one display interval plus the time by which the
-// callbacks after it came late, over the last kCostWindow callbacks (with a
-// GPU, nothing: the snapshot rate, about 15 frames a second, is what shows;
-// in headless Chromium, where the GPU process rasterizes in software and
-// competes with the training worker for the cores, 40-60 ms: about 5).
+// callbacks after it came late, over the last kCostWindow callbacks.  With a
+// GPU no callback comes late: the cost is one display interval, and data
+// frames come at the worker's snapshot rate, about 15 a second.  In headless
+// Chromium, where the GPU process rasterizes in software and competes with
+// the training worker for the cores, a drawn frame costs 40-110 ms: 4-6 a
+// second.
 #pragma once
 #include <cstddef>
 #include <cstdint>
